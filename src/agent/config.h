@@ -1,0 +1,60 @@
+/* config.h: the agent's settings from qemu-ga.conf and the command line, as qemu-ga reads them. */
+#ifndef SGA_CONFIG_H
+#define SGA_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "sga-build-config.h"
+
+typedef struct SgaConfig {
+    char *method;               /* -m, "method" */
+    char *channel_path;         /* -p, "path" */
+    char *log_filepath;         /* -l, "logfile" */
+    char *pid_filepath;         /* -f, "pidfile" */
+    bool pidfile_given;         /* set by -f or the config: write it even without -d */
+    char *fsfreeze_hook;        /* -F, "fsfreeze-hook" */
+    char *state_dir;            /* -t, "statedir" */
+    GPtrArray *block_rpcs;      /* -b, "block-rpcs" (or the old "blacklist") */
+    GPtrArray *allow_rpcs;      /* -a, "allow-rpcs"; NULL when not given */
+    bool daemonize;             /* -d, "daemon" */
+    bool verbose;               /* -v, "verbose" */
+    bool retry_path;            /* -r, "retry-path" */
+    bool dump_conf;             /* -D */
+} SgaConfig;
+
+/* What main should do after parsing. */
+typedef enum {
+    SGA_CONFIG_RUN,             /* run the agent (or dump the config, with -D) */
+    SGA_CONFIG_SHOW_VERSION,    /* -V */
+    SGA_CONFIG_SHOW_HELP,       /* -h */
+    SGA_CONFIG_LIST_COMMANDS,   /* -b help, -a help */
+    SGA_CONFIG_FAILED,          /* error is set */
+} SgaConfigAction;
+
+SgaConfig *sga_config_new(void);
+void sga_config_free(SgaConfig *cfg);
+
+/*
+ * Read the config file and then the command line, which wins. The file is
+ * -c/--config if given (then it must exist), else $QGA_CONF, else
+ * <confdir>/qemu-ga.conf; a missing default file is not an error.
+ */
+SgaConfigAction sga_config_parse(SgaConfig *cfg, int argc, char **argv, GError **error);
+
+/* Fill in defaults and check values. With socket activation (method already
+ * set from the socket), no path is needed. */
+bool sga_config_finalize(SgaConfig *cfg, bool activated, GError **error);
+
+/* The configuration as a qemu-ga.conf file (-D/--dump-conf). */
+char *sga_config_dump(const SgaConfig *cfg);
+
+/* The -h text. */
+char *sga_config_usage(const char *argv0);
+
+/* Default paths, as Debian builds qemu-ga. */
+#define SGA_CONFIG_FILE_DEFAULT SGA_CONFDIR "/qemu-ga.conf"
+#define SGA_FSFREEZE_HOOK_DEFAULT SGA_CONFDIR "/fsfreeze-hook"
+#define SGA_PIDFILE_DEFAULT SGA_STATEDIR_DEFAULT "/qemu-ga.pid"
+
+#endif

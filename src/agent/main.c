@@ -1,0 +1,69 @@
+/* main.c: streamga's entry point: parse the configuration, then run the agent. */
+#include <stdio.h>
+
+#include "agent.h"
+#include "commands.h"
+#include "config.h"
+#include "transport.h"
+
+static int config_failed(const char *argv0, const GError *error)
+{
+    fprintf(stderr, "%s: %s\n", argv0, error->message);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    SgaConfig *cfg = sga_config_new();
+    SgaTransportMethod method;
+    int activation_fd;
+    int status = 0;
+
+    switch (sga_config_parse(cfg, argc, argv, &error)) {
+    case SGA_CONFIG_FAILED:
+        status = config_failed(argv[0], error);
+        goto out;
+    case SGA_CONFIG_SHOW_VERSION:
+        /* The first words are qemu-ga's, for scripts that parse them. */
+        printf("QEMU Guest Agent %s (streamga %s)\n", SGA_QGA_COMPAT_VERSION, SGA_VERSION);
+        goto out;
+    case SGA_CONFIG_SHOW_HELP: {
+        g_autofree char *usage = sga_config_usage(argv[0]);
+        fputs(usage, stdout);
+        goto out;
+    }
+    case SGA_CONFIG_LIST_COMMANDS:
+        for (size_t i = 0; i < sga_command_table_size; i++) {
+            printf("%s\n", sga_command_table[i].name);
+        }
+        goto out;
+    case SGA_CONFIG_RUN:
+        break;
+    }
+
+    activation_fd = sga_transport_activation_fd(&method, &error);
+    if (error) {
+        status = config_failed(argv[0], error);
+        goto out;
+    }
+    if (activation_fd >= 0) {
+        /* systemd's socket decides the method and path, as in qemu-ga */
+        g_free(cfg->method);
+        cfg->method = g_strdup(method == SGA_TRANSPORT_UNIX_LISTEN ? "unix-listen" : "vsock-listen");
+        g_clear_pointer(&cfg->channel_path, g_free);
+    }
+    if (!sga_config_finalize(cfg, activation_fd >= 0, &error)) {
+        status = config_failed(argv[0], error);
+        goto out;
+    }
+    if (cfg->dump_conf) {
+        g_autofree char *dump = sga_config_dump(cfg);
+        fputs(dump, stdout);
+        goto out;
+    }
+    status = sga_agent_run(cfg, activation_fd);
+out:
+    sga_config_free(cfg);
+    return status;
+}

@@ -1,0 +1,252 @@
+/* main.c: streamga-host, the host-side client: ping, info, osinfo and raw requests. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "render.h"
+#include "sga-build-config.h"
+
+#define SGA_HOST_EXIT_USAGE 2
+
+/* libvirt gives the sync five seconds by default; commands get longer. */
+#define SGA_HOST_SYNC_TIMEOUT_MS 5000
+#define SGA_HOST_TIMEOUT_MS 30000
+
+typedef struct {
+    SgaClient *client;
+    int timeout_ms;
+    bool json;          /* machine-readable output */
+    bool no_reply;      /* raw: the command sends no reply on success */
+} HostRun;
+
+typedef int (*HostCommand)(HostRun *run, int argc, char **argv, GError **error);
+
+static int host_ping(HostRun *run, int argc, char **argv, GError **error)
+{
+    gint64 start = g_get_monotonic_time();
+    json_object *ret = sga_client_call(run->client, "guest-ping", NULL, run->timeout_ms, error);
+
+    if (*error) {
+        return 0;
+    }
+    if (run->json) {
+        sga_render_json(ret);
+    } else {
+        printf("guest agent answered in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
+    }
+    json_object_put(ret);
+    return 0;
+}
+
+static int host_simple(HostRun *run, const char *command, void (*render)(json_object *), GError **error)
+{
+    json_object *ret = sga_client_call(run->client, command, NULL, run->timeout_ms, error);
+
+    if (*error) {
+        return 0;
+    }
+    if (run->json) {
+        sga_render_json(ret);
+    } else {
+        render(ret);
+    }
+    json_object_put(ret);
+    return 0;
+}
+
+static int host_info(HostRun *run, int argc, char **argv, GError **error)
+{
+    return host_simple(run, "guest-info", sga_render_info, error);
+}
+
+static int host_osinfo(HostRun *run, int argc, char **argv, GError **error)
+{
+    return host_simple(run, "guest-get-osinfo", sga_render_osinfo, error);
+}
+
+/* call NAME [ARGUMENTS-JSON] */
+static int host_call(HostRun *run, int argc, char **argv, GError **error)
+{
+    json_object *args = NULL, *ret;
+
+    if (argc > 1) {
+        args = json_tokener_parse(argv[1]);
+        if (!json_object_is_type(args, json_type_object)) {
+            json_object_put(args);
+            fprintf(stderr, "streamga-host: arguments must be a JSON object: %s\n", argv[1]);
+            return SGA_HOST_EXIT_USAGE;
+        }
+    }
+    ret = sga_client_call(run->client, argv[0], args, run->timeout_ms, error);
+    json_object_put(args);
+    if (!*error) {
+        sga_render_value(ret, run->json);
+        json_object_put(ret);
+    }
+    return 0;
+}
+
+/* raw JSON: the whole reply is printed; an error reply sets the exit status */
+static int host_raw(HostRun *run, int argc, char **argv, GError **error)
+{
+    json_object *reply, *err;
+    int status = 0;
+
+    if (run->no_reply) {
+        sga_client_send(run->client, argv[0], error);
+        return 0;
+    }
+    reply = sga_client_request(run->client, argv[0], run->timeout_ms, error);
+    if (!reply) {
+        return 0;
+    }
+    sga_render_value(reply, run->json);
+    if (json_object_object_get_ex(reply, "error", &err)) {
+        status = SGA_CLIENT_ERROR_AGENT;
+    }
+    json_object_put(reply);
+    return status;
+}
+
+static const struct {
+    const char *name;
+    int min_args, max_args;
+    HostCommand run;
+} host_commands[] = {
+    { "ping", 0, 0, host_ping },
+    { "info", 0, 0, host_info },
+    { "osinfo", 0, 0, host_osinfo },
+    { "call", 1, 2, host_call },
+    { "raw", 1, 1, host_raw },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+"Usage: streamga-host [OPTIONS] SOCKET COMMAND [ARGS...]\n"
+"Talk to a QEMU guest agent (streamga or qemu-ga) through the host end of its\n"
+"virtio-serial channel (the unix socket of QEMU's -chardev socket).\n"
+"\n"
+"Commands:\n"
+"  ping                    check that the agent answers\n"
+"  info                    agent version and its commands\n"
+"  osinfo                  the guest's operating system\n"
+"  call NAME [ARGS]        run any command; ARGS is a JSON object\n"
+"  raw JSON                send a request as is and print the whole reply\n"
+"  JSON                    same as raw when COMMAND starts with '{'\n"
+"\n"
+"Options:\n"
+"  -j, --json              print JSON for scripts instead of text\n"
+"  -t, --timeout SECONDS   wait this long for a reply (default %d)\n"
+"  -s, --sync-timeout SECONDS\n"
+"                          wait this long for guest-sync (default %d)\n"
+"  -n, --no-reply          raw: do not wait for a reply (guest-shutdown)\n"
+"  -V, --version           print the version and exit\n"
+"  -h, --help              print this help and exit\n"
+"\n"
+"Exit status: 0 success, 1 the agent answered with an error, 2 usage error,\n"
+"3 cannot connect or connection lost, 4 timeout, 5 malformed reply.\n",
+            SGA_HOST_TIMEOUT_MS / 1000, SGA_HOST_SYNC_TIMEOUT_MS / 1000);
+}
+
+static bool seconds_parse(const char *text, int *ms)
+{
+    char *end;
+    double s = g_ascii_strtod(text, &end);
+
+    if (*end || !(s > 0) || s > 86400) {
+        fprintf(stderr, "streamga-host: invalid number of seconds: %s\n", text);
+        return false;
+    }
+    *ms = (int)(s * 1000);
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "timeout", required_argument, NULL, 't' },
+        { "sync-timeout", required_argument, NULL, 's' },
+        { "no-reply", no_argument, NULL, 'n' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    HostRun run = { .timeout_ms = SGA_HOST_TIMEOUT_MS };
+    int sync_timeout_ms = SGA_HOST_SYNC_TIMEOUT_MS;
+    g_autoptr(GError) error = NULL;
+    HostCommand command = host_raw;
+    const char *socket_path, *name;
+    int ch, status = 0;
+
+    /* '+': options end at SOCKET, so command arguments may start with '-' */
+    while ((ch = getopt_long(argc, argv, "+jt:s:nVh", options, NULL)) != -1) {
+        switch (ch) {
+        case 'j': run.json = true; break;
+        case 'n': run.no_reply = true; break;
+        case 't':
+            if (!seconds_parse(optarg, &run.timeout_ms)) {
+                return SGA_HOST_EXIT_USAGE;
+            }
+            break;
+        case 's':
+            if (!seconds_parse(optarg, &sync_timeout_ms)) {
+                return SGA_HOST_EXIT_USAGE;
+            }
+            break;
+        case 'V':
+            printf("streamga-host %s\n", SGA_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return SGA_HOST_EXIT_USAGE;
+        }
+    }
+    if (argc - optind < 2) {
+        usage(stderr);
+        return SGA_HOST_EXIT_USAGE;
+    }
+    socket_path = argv[optind];
+    name = argv[optind + 1];
+    argv += optind + 2;
+    argc -= optind + 2;
+
+    if (name[0] == '{') {
+        argv--;     /* the JSON text is raw's argument */
+        argc++;
+        argv[0] = (char *)name;
+    } else {
+        size_t i;
+        for (i = 0; i < G_N_ELEMENTS(host_commands); i++) {
+            if (strcmp(host_commands[i].name, name) == 0) {
+                break;
+            }
+        }
+        if (i == G_N_ELEMENTS(host_commands)) {
+            fprintf(stderr, "streamga-host: unknown command '%s' (try --help)\n", name);
+            return SGA_HOST_EXIT_USAGE;
+        }
+        if (argc < host_commands[i].min_args || argc > host_commands[i].max_args) {
+            fprintf(stderr, "streamga-host: wrong number of arguments for '%s' (try --help)\n", name);
+            return SGA_HOST_EXIT_USAGE;
+        }
+        command = host_commands[i].run;
+    }
+
+    run.client = sga_client_connect(socket_path, &error);
+    if (run.client && sga_client_sync(run.client, sync_timeout_ms, &error)) {
+        status = command(&run, argc, argv, &error);
+    }
+    if (error) {
+        fprintf(stderr, "streamga-host: %s\n", error->message);
+        status = error->domain == SGA_CLIENT_ERROR ? error->code : SGA_CLIENT_ERROR_PROTOCOL;
+    }
+    sga_client_free(run.client);
+    return status;
+}

@@ -1,0 +1,125 @@
+/* host-wait.c: SIGIO-driven wait for a virtio-serial port's host side.
+ *
+ * While the host side of a virtio-serial port is closed, Linux reports POLLHUP
+ * on it continuously, so it cannot stay in the poll set without spinning. The
+ * driver sends SIGIO to the owner of an O_ASYNC port when the host opens or closes
+ * its side; a signal handler turns that into a byte on a pipe the main loop
+ * watches. A slow probe covers kernels that do not send the signal.
+ */
+#include "host-wait.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "fd-source.h"
+
+/* Fallback check for the host's return when no SIGIO arrives: one poll() a second
+ * costs nothing measurable and bounds the reconnect delay. */
+#define SGA_HOST_PROBE_SECONDS 1
+
+struct SgaHostWait {
+    int fd;
+    void (*host_back)(gpointer data);
+    gpointer data;
+    GSource *signal_source;
+    guint probe_timer;
+};
+
+static int sigio_pipe[2] = { -1, -1 };
+
+static void sigio_handler(int sig)
+{
+    int saved = errno;
+    char byte = 0;
+
+    (void)sig;
+    if (write(sigio_pipe[1], &byte, 1) < 0) {
+        /* The pipe is full: a wakeup is already pending. */
+    }
+    errno = saved;
+}
+
+static gboolean sigio_setup(void)
+{
+    struct sigaction sa = { .sa_handler = sigio_handler, .sa_flags = SA_RESTART };
+
+    if (sigio_pipe[0] >= 0) {
+        return TRUE;
+    }
+    if (pipe2(sigio_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+        return FALSE;
+    }
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGIO, &sa, NULL) == 0;
+}
+
+static void host_wait_check(SgaHostWait *w)
+{
+    struct pollfd p = { .fd = w->fd, .events = POLLIN };
+
+    if (poll(&p, 1, 0) < 0 || (p.revents & POLLHUP)) {
+        return;     /* still closed on the host side */
+    }
+    w->host_back(w->data);
+}
+
+static gboolean host_wait_signalled(int fd, GIOCondition revents, gpointer data)
+{
+    char buf[64];
+
+    while (read(fd, buf, sizeof(buf)) > 0) {
+        /* drain */
+    }
+    host_wait_check(data);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean host_wait_probe(gpointer data)
+{
+    host_wait_check(data);
+    return G_SOURCE_CONTINUE;
+}
+
+SgaHostWait *sga_host_wait_start(int fd, void (*host_back)(gpointer), gpointer data)
+{
+    SgaHostWait *w = g_new0(SgaHostWait, 1);
+
+    w->fd = fd;
+    w->host_back = host_back;
+    w->data = data;
+    if (sigio_setup()) {
+        int flags = fcntl(fd, F_GETFL);
+        /* O_ASYNC only takes effect through fcntl, not open(). */
+        if (fcntl(fd, F_SETOWN, getpid()) == 0 && flags >= 0) {
+            fcntl(fd, F_SETFL, flags | O_ASYNC);
+        }
+        w->signal_source = sga_fd_source_new(sigio_pipe[0], G_IO_IN, host_wait_signalled, w);
+        /* The host may have come back before O_ASYNC was on: check once now, from
+         * the main loop, as if the signal had arrived. */
+        sigio_handler(SIGIO);
+    }
+    w->probe_timer = g_timeout_add_seconds(SGA_HOST_PROBE_SECONDS, host_wait_probe, w);
+    return w;
+}
+
+void sga_host_wait_stop(SgaHostWait *w)
+{
+    int flags;
+
+    if (!w) {
+        return;
+    }
+    /* While connected, SIGIO would fire on every incoming byte: turn it off. */
+    flags = fcntl(w->fd, F_GETFL);
+    if (flags >= 0 && (flags & O_ASYNC)) {
+        fcntl(w->fd, F_SETFL, flags & ~O_ASYNC);
+    }
+    sga_fd_source_clear(&w->signal_source);
+    if (w->probe_timer) {
+        g_source_remove(w->probe_timer);
+    }
+    g_free(w);
+}
