@@ -37,6 +37,7 @@ SgaConfig *sga_config_new(void)
     SgaConfig *cfg = g_new0(SgaConfig, 1);
 
     cfg->block_rpcs = g_ptr_array_new_with_free_func(g_free);
+    cfg->ignored_args = g_ptr_array_new_with_free_func(g_free);
     return cfg;
 }
 
@@ -52,6 +53,7 @@ void sga_config_free(SgaConfig *cfg)
     g_free(cfg->fsfreeze_hook);
     g_free(cfg->state_dir);
     g_ptr_array_unref(cfg->block_rpcs);
+    g_ptr_array_unref(cfg->ignored_args);
     if (cfg->allow_rpcs) {
         g_ptr_array_unref(cfg->allow_rpcs);
     }
@@ -134,6 +136,7 @@ static bool config_load(SgaConfig *cfg, const char *path, bool required, GError 
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     GError *local = NULL;
+    const char *block_key = "block-rpcs";
     bool ok;
 
     if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
@@ -144,6 +147,12 @@ static bool config_load(SgaConfig *cfg, const char *path, bool required, GError 
         g_propagate_prefixed_error(error, local, "error loading configuration from path: %s, ", path);
         return false;
     }
+    /* As qemu-ga: the deprecated key, when present, replaces block-rpcs. */
+    if (g_key_file_has_key(kf, SGA_CONFIG_GROUP, "blacklist", NULL)) {
+        g_warning("config using deprecated 'blacklist' key, should be replaced"
+                  " with the 'block-rpcs' key.");
+        block_key = "blacklist";
+    }
     ok = keyfile_bool(kf, "daemon", &cfg->daemonize, &local) &&
          keyfile_string(kf, "method", &cfg->method, &local) &&
          keyfile_string(kf, "path", &cfg->channel_path, &local) &&
@@ -153,8 +162,7 @@ static bool config_load(SgaConfig *cfg, const char *path, bool required, GError 
          keyfile_string(kf, "statedir", &cfg->state_dir, &local) &&
          keyfile_bool(kf, "verbose", &cfg->verbose, &local) &&
          keyfile_bool(kf, "retry-path", &cfg->retry_path, &local) &&
-         keyfile_rpcs(kf, "blacklist", cfg->block_rpcs, &local) &&
-         keyfile_rpcs(kf, "block-rpcs", cfg->block_rpcs, &local);
+         keyfile_rpcs(kf, block_key, cfg->block_rpcs, &local);
     if (ok && g_key_file_has_key(kf, SGA_CONFIG_GROUP, "allow-rpcs", NULL)) {
         ok = keyfile_rpcs(kf, "allow-rpcs", allow_list(cfg), &local);
     }
@@ -235,11 +243,11 @@ SgaConfigAction sga_config_parse(SgaConfig *cfg, int argc, char **argv, GError *
             return config_usage_error(error, argv[0]);
         }
     }
-    if (optind < argc) {
-        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
-                    "unexpected argument '%s', try '%s --help' for more information.",
-                    argv[optind], argv[0]);
-        return SGA_CONFIG_FAILED;
+    /* qemu-ga ignores words that are not options, and an image may have been
+     * built around that ("-F /path" leaves /path over): keep them for a warning
+     * rather than refusing to start a guest's agent over them. */
+    for (int i = optind; i < argc; i++) {
+        g_ptr_array_add(cfg->ignored_args, g_strdup(argv[i]));
     }
     return SGA_CONFIG_RUN;
 }

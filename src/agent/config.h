@@ -21,6 +21,7 @@ typedef struct SgaConfig {
     bool verbose;               /* -v, "verbose" */
     bool retry_path;            /* -r, "retry-path" */
     bool dump_conf;             /* -D */
+    GPtrArray *ignored_args;    /* words that are not options, ignored as qemu-ga does */
 } SgaConfig;
 
 /* What main should do after parsing. */

@@ -10,8 +10,6 @@
 #include "sga-error.h"
 #include "sga-log.h"
 
-gboolean sga_log_debug;
-
 static struct {
     GLogLevelFlags shown;
     FILE *file;             /* NULL: stderr */

@@ -41,6 +41,10 @@ int main(int argc, char **argv)
     case SGA_CONFIG_RUN:
         break;
     }
+    for (guint i = 0; i < cfg->ignored_args->len; i++) {
+        fprintf(stderr, "%s: ignoring argument '%s' (to give -F a script, write -F/path/to/hook)\n",
+                argv[0], (const char *)g_ptr_array_index(cfg->ignored_args, i));
+    }
 
     activation_fd = sga_transport_activation_fd(&method, &error);
     if (error) {

@@ -82,7 +82,8 @@ static bool client_write_all(SgaClient *c, const char *buf, size_t len, GError *
 static char *client_read_line(SgaClient *c, gint64 deadline, gsize *len, GError **error)
 {
     for (;;) {
-        guint8 *nl = memchr(c->in->data, '\n', c->in->len);
+        /* An empty GByteArray's data may be NULL, which memchr must not see. */
+        guint8 *nl = c->in->len ? memchr(c->in->data, '\n', c->in->len) : NULL;
         if (nl) {
             gsize n = (gsize)(nl - c->in->data);
             char *line = g_strndup((const char *)c->in->data, n);
@@ -121,9 +122,14 @@ static json_object *reply_parse(const char *text, gsize len, GError **error)
     json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
     json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
+    gsize end = json_tokener_get_parse_end(tok);
 
     json_tokener_free(tok);
-    if (jerr != json_tokener_success || !json_object_is_type(obj, json_type_object)) {
+    /* A reply line holds one object: anything after it but white space is garbage. */
+    while (end < len && g_ascii_isspace(text[end])) {
+        end++;
+    }
+    if (jerr != json_tokener_success || !json_object_is_type(obj, json_type_object) || end != len) {
         json_object_put(obj);
         g_set_error(error, SGA_CLIENT_ERROR, SGA_CLIENT_ERROR_PROTOCOL, "the agent sent a malformed reply");
         return NULL;
@@ -143,11 +149,13 @@ bool sga_client_sync(SgaClient *c, int timeout_ms, GError **error)
     }
     for (;;) {
         gsize len;
-        g_autofree char *line = client_read_line(c, deadline, &len, error);
+        GError *local = NULL;
+        g_autofree char *line = client_read_line(c, deadline, &len, &local);
         if (!line) {
-            if (g_error_matches(*error, SGA_CLIENT_ERROR, SGA_CLIENT_ERROR_TIMEOUT)) {
-                g_prefix_error(error, "guest-sync: ");
+            if (g_error_matches(local, SGA_CLIENT_ERROR, SGA_CLIENT_ERROR_TIMEOUT)) {
+                g_prefix_error(&local, "guest-sync: ");
             }
+            g_propagate_error(error, local);
             return false;
         }
         char *sentinel = memchr(line, SGA_SENTINEL, len);

@@ -19,6 +19,7 @@ typedef struct {
     int timeout_ms;
     bool json;          /* machine-readable output */
     bool no_reply;      /* raw: the command sends no reply on success */
+    json_object *call_args;     /* call: parsed before connecting, a usage error otherwise */
 } HostRun;
 
 typedef int (*HostCommand)(HostRun *run, int argc, char **argv, GError **error);
@@ -66,21 +67,29 @@ static int host_osinfo(HostRun *run, int argc, char **argv, GError **error)
     return host_simple(run, "guest-get-osinfo", sga_render_osinfo, error);
 }
 
+/* One JSON object and nothing after it but white space, or NULL. */
+static json_object *call_args_parse(const char *text)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *obj = json_tokener_parse_ex(tok, text, -1);
+    size_t end = json_tokener_get_parse_end(tok);
+    bool ok = json_tokener_get_error(tok) == json_tokener_success &&
+              json_object_is_type(obj, json_type_object) &&
+              text[end + strspn(text + end, " \t\r\n")] == '\0';
+
+    json_tokener_free(tok);
+    if (!ok) {
+        json_object_put(obj);
+        return NULL;
+    }
+    return obj;
+}
+
 /* call NAME [ARGUMENTS-JSON] */
 static int host_call(HostRun *run, int argc, char **argv, GError **error)
 {
-    json_object *args = NULL, *ret;
+    json_object *ret = sga_client_call(run->client, argv[0], run->call_args, run->timeout_ms, error);
 
-    if (argc > 1) {
-        args = json_tokener_parse(argv[1]);
-        if (!json_object_is_type(args, json_type_object)) {
-            json_object_put(args);
-            fprintf(stderr, "streamga-host: arguments must be a JSON object: %s\n", argv[1]);
-            return SGA_HOST_EXIT_USAGE;
-        }
-    }
-    ret = sga_client_call(run->client, argv[0], args, run->timeout_ms, error);
-    json_object_put(args);
     if (!*error) {
         sga_render_value(ret, run->json);
         json_object_put(ret);
@@ -100,6 +109,13 @@ static int host_raw(HostRun *run, int argc, char **argv, GError **error)
     }
     reply = sga_client_request(run->client, argv[0], run->timeout_ms, error);
     if (!reply) {
+        return 0;
+    }
+    if (!json_object_object_get_ex(reply, "return", NULL) &&
+        !json_object_object_get_ex(reply, "error", NULL)) {
+        /* an object, but no reply: malformed, as for every other subcommand */
+        g_set_error(error, SGA_CLIENT_ERROR, SGA_CLIENT_ERROR_PROTOCOL, "reply has neither return nor error");
+        json_object_put(reply);
         return 0;
     }
     sga_render_value(reply, run->json);
@@ -238,6 +254,13 @@ int main(int argc, char **argv)
         }
         command = host_commands[i].run;
     }
+    if (command == host_call && argc > 1) {
+        run.call_args = call_args_parse(argv[1]);
+        if (!run.call_args) {
+            fprintf(stderr, "streamga-host: arguments must be a JSON object: %s\n", argv[1]);
+            return SGA_HOST_EXIT_USAGE;
+        }
+    }
 
     run.client = sga_client_connect(socket_path, &error);
     if (run.client && sga_client_sync(run.client, sync_timeout_ms, &error)) {
@@ -248,5 +271,6 @@ int main(int argc, char **argv)
         status = error->domain == SGA_CLIENT_ERROR ? error->code : SGA_CLIENT_ERROR_PROTOCOL;
     }
     sga_client_free(run.client);
+    json_object_put(run.call_args);
     return status;
 }

@@ -19,7 +19,7 @@ void sga_render_value(json_object *value, bool json)
     if (json) {
         sga_render_json(value);
     } else {
-        puts(json_object_to_json_string_ext(value, JSON_C_TO_STRING_PRETTY |
+        puts(json_object_to_json_string_ext(value, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
     }
 }

@@ -25,6 +25,18 @@ static bool fail_type(GError **error, const char *path, const char *expected)
     return false;
 }
 
+/* The name qemu's generated visitors give enum value and alternate type errors:
+ * the member's own name, not its path, and "null" for a list element. */
+static const char *member_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+
+    if (g_str_has_suffix(path, "]")) {
+        return "null";
+    }
+    return dot ? dot + 1 : path;
+}
+
 /* json-c stores integers above INT64_MAX as uint64 and clamps get_int64. */
 static bool json_int_fits_int64(json_object *v)
 {
@@ -48,7 +60,7 @@ static bool unmarshal_enum(const SgaTypeSpec *type, json_object *v, const char *
         }
     }
     g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
-                "Parameter '%s' does not accept value '%s'", path, s);
+                "Parameter '%s' does not accept value '%s'", member_name(path), s);
     return false;
 }
 
@@ -113,7 +125,7 @@ static bool unmarshal_alternate(const SgaTypeSpec *type, json_object *v, const c
     const SgaTypeSpec *branch = alternate_branch(type, v);
 
     if (!branch) {
-        return fail_type(error, path, type->name);
+        return fail_type(error, member_name(path), type->name);
     }
     alt->branch = branch;
     switch (branch->kind) {

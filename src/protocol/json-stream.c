@@ -298,7 +298,10 @@ static gboolean string_decode(SgaJsonStream *s, const char *text, size_t len, GS
                 }
             }
             if (sga_utf8_encode(utf8, cp) < 0) {
-                parse_fail(s, "%.*s is not a valid Unicode character", (int)(p - escape), escape);
+                /* qemu quotes six bytes (twelve for a pair) from the backslash even
+                 * when the string ends sooner, and then its closing quote shows. */
+                size_t shown = MIN(MAX((size_t)(p - escape), 6), (size_t)(end + 1 - escape));
+                parse_fail(s, "%.*s is not a valid Unicode character", (int)shown, escape);
                 return FALSE;
             }
             g_string_append(out, utf8);
@@ -340,6 +343,12 @@ static void value_deliver(SgaJsonStream *s, json_object *v)
     if (!top) {
         s->result = v;
         s->have_result = TRUE;
+        return;
+    }
+    if (top->state == FRAME_OBJECT_KEY_OR_END || top->state == FRAME_OBJECT_KEY) {
+        /* A value in a key's place: qemu parses it whole, then rejects it. */
+        json_object_put(v);
+        parse_fail(s, "key is not a string in object");
         return;
     }
     if (top->state == FRAME_OBJECT_VALUE) {
@@ -416,11 +425,6 @@ static void value_token(SgaJsonStream *s, TokenType type)
     }
 }
 
-static gboolean token_starts_value(TokenType type)
-{
-    return type == TOK_LCURLY || type == TOK_LSQUARE || type >= TOK_STRING;
-}
-
 static void parser_push(SgaJsonStream *s, TokenType type)
 {
     Frame *top;
@@ -450,10 +454,11 @@ static void parser_push(SgaJsonStream *s, TokenType type)
             } else {
                 g_string_free(key, TRUE);
             }
-        } else if (token_starts_value(type)) {
-            parse_fail(s, "key is not a string in object");
         } else {
-            parse_fail(s, "expecting value");
+            /* As qemu: parsed as a value first, so an error inside it (an invalid
+             * keyword, a malformed nested container) wins over the key error that
+             * value_deliver reports for a value that is not a string. */
+            value_token(s, type);
         }
         return;
     case FRAME_OBJECT_COLON:

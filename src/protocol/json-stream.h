@@ -41,8 +41,10 @@ void sga_json_stream_reset(SgaJsonStream *stream);
  * *error says what was wrong, worded as qemu-ga words it.
  *
  * A 0xFF byte anywhere discards the partial message without a reply: it is how a
- * host resynchronizes (guest-sync-delimited). After an error, input is skipped up
- * to the next '{' or '[' so one bad message yields one error, not a cascade.
+ * host resynchronizes (guest-sync-delimited). After a lexical error or a limit,
+ * where the message's structure is lost, input is skipped up to the next '{' or
+ * '[' so one bad message yields one error, not a cascade; a grammar error is
+ * reported when its message ends and parsing simply goes on.
  */
 SgaJsonStreamResult sga_json_stream_feed(SgaJsonStream *stream, const char *buf, size_t len,
                                          size_t *consumed, json_object **value, GError **error);

@@ -3,13 +3,14 @@
 
 #include <string.h>
 
-/* A double-quoted value: backslash escapes $ " \ ` and nothing else. */
+/* A double-quoted value: backslash escapes the shell specials $ " ' \ ` (as
+ * os-release(5) asks, and qemu-ga unescapes) and nothing else. */
 static char *value_double_quoted(const char *p, const char *end)
 {
     GString *v = g_string_new(NULL);
 
     for (; p < end && *p != '"'; p++) {
-        if (*p == '\\' && p + 1 < end && strchr("$\"\\`", p[1])) {
+        if (*p == '\\' && p + 1 < end && strchr("$\"'\\`", p[1])) {
             p++;
         }
         g_string_append_c(v, *p);
@@ -52,7 +53,8 @@ GHashTable *sga_os_release_parse(const char *text, gsize len)
             p++;
         }
         eq = memchr(p, '=', (size_t)(line_end - p));
-        if (*p != '#' && eq && eq > p) {
+        /* eq first: on a blank last line p is at the end, where the text may stop. */
+        if (eq && eq > p && *p != '#') {
             const char *vend = line_end;
             while (vend > eq + 1 && (vend[-1] == '\r' || vend[-1] == ' ' || vend[-1] == '\t')) {
                 vend--;

@@ -23,6 +23,7 @@
 struct SgaHostWait {
     int fd;
     void (*host_back)(gpointer data);
+    void (*port_lost)(int err, gpointer data);
     gpointer data;
     GSource *signal_source;
     guint probe_timer;
@@ -59,11 +60,28 @@ static gboolean sigio_setup(void)
 static void host_wait_check(SgaHostWait *w)
 {
     struct pollfd p = { .fd = w->fd, .events = POLLIN };
+    char discard[4096];
+    ssize_t n;
 
-    if (poll(&p, 1, 0) < 0 || (p.revents & POLLHUP)) {
-        return;     /* still closed on the host side */
+    if (poll(&p, 1, 0) < 0) {
+        return;
     }
-    w->host_back(w->data);
+    if (!(p.revents & POLLHUP)) {
+        w->host_back(w->data);
+        return;
+    }
+    /* A port whose host is away also polls readable (a read would return 0);
+     * one that is only hung up may have been unplugged: a read tells, failing
+     * with ENODEV then. What it reads otherwise is the departed host's. */
+    if (p.revents & POLLIN) {
+        return;
+    }
+    do {
+        n = read(w->fd, discard, sizeof(discard));
+    } while (n > 0 || (n < 0 && errno == EINTR));
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        w->port_lost(errno, w->data);
+    }
 }
 
 static gboolean host_wait_signalled(int fd, GIOCondition revents, gpointer data)
@@ -83,12 +101,14 @@ static gboolean host_wait_probe(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-SgaHostWait *sga_host_wait_start(int fd, void (*host_back)(gpointer), gpointer data)
+SgaHostWait *sga_host_wait_start(int fd, void (*host_back)(gpointer),
+                                 void (*port_lost)(int err, gpointer), gpointer data)
 {
     SgaHostWait *w = g_new0(SgaHostWait, 1);
 
     w->fd = fd;
     w->host_back = host_back;
+    w->port_lost = port_lost;
     w->data = data;
     if (sigio_setup()) {
         int flags = fcntl(fd, F_GETFL);

@@ -325,6 +325,11 @@ static void transport_host_back(gpointer data)
     transport_session_start(t);
 }
 
+static void transport_port_lost(int err, gpointer data)
+{
+    transport_fail(data, "reading", err);
+}
+
 static void transport_host_wait(SgaTransport *t)
 {
     char discard[4096];
@@ -332,7 +337,7 @@ static void transport_host_wait(SgaTransport *t)
     /* Whatever the departed host left in the port belongs to its session. */
     while (read(t->fd, discard, sizeof(discard)) > 0) {
     }
-    t->host_wait = sga_host_wait_start(t->fd, transport_host_back, t);
+    t->host_wait = sga_host_wait_start(t->fd, transport_host_back, transport_port_lost, t);
 }
 
 static gboolean virtio_host_is_connected(int fd)
