@@ -22,19 +22,32 @@ def pytest_addoption(parser):
 
 
 def build_dirs(config):
+    # The same string objects every time: pytest reuses a parametrized session
+    # fixture only when the parameter is identical (`is`), not merely equal.
+    cached = getattr(config, "_streamga_build_dirs", None)
+    if cached is not None:
+        return cached
     dirs = []
     for d in config.getoption("--builds").split(","):
         d = d.strip()
         if d:
             dirs.append(d if os.path.isabs(d) else os.path.join(ROOT, d))
+    config._streamga_build_dirs = dirs
     return dirs
 
 
 def pytest_generate_tests(metafunc):
     if "build_dir" in metafunc.fixturenames:
         dirs = build_dirs(metafunc.config)
+        # indirect: a real session-scoped fixture per build, so module-scoped
+        # fixtures built on it (a booted VM) are shared instead of rebuilt per test.
         metafunc.parametrize("build_dir", dirs, ids=[os.path.basename(d) for d in dirs],
-                             scope="session")
+                             scope="session", indirect=True)
+
+
+@pytest.fixture(scope="session")
+def build_dir(request):
+    return request.param
 
 
 @pytest.fixture(scope="session")

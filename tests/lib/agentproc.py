@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 # How long a test waits for any single reply before calling the agent hung.
@@ -16,6 +17,21 @@ REPLY_TIMEOUT = 10.0
 CONNECT_RETRY_SECONDS = 5.0
 
 QEMU_GA = shutil.which("qemu-ga") or "/usr/sbin/qemu-ga"
+
+
+# /proc/net/unix flag of a listening socket (__SO_ACCEPTCON).
+_SO_ACCEPTCON = 0x10000
+
+
+def unix_socket_listening(path):
+    """True when a socket bound to path is listening; asks /proc/net/unix, so no connection is made."""
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            fields = line.rstrip("\n").split(None, 7)
+            if len(fields) == 8 and fields[7] == path and int(fields[3], 16) & _SO_ACCEPTCON:
+                return True
+    return False
 
 
 class AgentProcess:
@@ -45,13 +61,26 @@ class AgentProcess:
         self.proc = subprocess.Popen(self.args, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self._stderr)
         if wait:
-            deadline = time.monotonic() + REPLY_TIMEOUT
-            while not os.path.exists(self.socket_path):
-                if self.proc.poll() is not None:
-                    raise RuntimeError("agent exited with %s: %s" % (self.proc.returncode, self.stderr()))
-                if time.monotonic() > deadline:
-                    raise RuntimeError("agent did not create its socket")
-                time.sleep(0.01)
+            self._wait_alive(lambda: os.path.exists(self.socket_path), "create its socket")
+        return self
+
+    def _wait_alive(self, predicate, what, timeout=REPLY_TIMEOUT):
+        """Poll predicate while the agent runs; fail when it exits or times out."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if self.proc.poll() is not None:
+                raise RuntimeError("agent exited with %s: %s" % (self.proc.returncode, self.stderr()))
+            if time.monotonic() > deadline:
+                raise RuntimeError("agent did not " + what)
+            time.sleep(0.01)
+
+    def wait_listening(self, timeout=REPLY_TIMEOUT):
+        """Wait until the socket file is not just bound but listening, without connecting.
+
+        start() returns once the file exists, which is before listen(): a client
+        that must not retry (a subprocess under test) should wait for this."""
+        self._wait_alive(lambda: unix_socket_listening(self.socket_path), "listen on its socket",
+                         timeout)
         return self
 
     def stderr(self):
@@ -186,3 +215,131 @@ class AgentConnection:
                 reply = json.loads(line[line.index(b"\xff") + 1:])
                 if reply.get("return") == sync_id:
                     return reply
+
+    def read_lines(self, count, timeout=None):
+        """The next count reply lines (without newlines), read in bulk: for tests that
+        read hundreds of thousands of replies, where read_line's copying is too slow.
+        Raises EOFError if the agent closes first, TimeoutError after timeout."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        lines = []
+        pieces = [self.buf]
+        self.buf = b""
+        pending = b""
+        while True:
+            if pieces:
+                data = pending + b"".join(pieces)
+                pieces = []
+                parts = data.split(b"\n")
+                pending = parts.pop()
+                lines.extend(parts)
+                if len(lines) >= count:
+                    rest = lines[count:]
+                    self.buf = b"".join(line + b"\n" for line in rest) + pending
+                    return lines[:count]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.buf = b"".join(line + b"\n" for line in lines) + pending
+                raise TimeoutError("%d of %d lines within timeout" % (len(lines), count))
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except socket.timeout:
+                continue
+            if not chunk:
+                self.buf = b"".join(line + b"\n" for line in lines) + pending
+                raise EOFError("agent closed the connection after %d of %d lines"
+                               % (len(lines), count))
+            pieces.append(chunk)
+
+    def send_timed(self, data, timeout=None):
+        """Send everything, or raise TimeoutError when that takes longer than timeout
+        (the agent stopped reading); send() itself has no timeout of its own."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
+        self.sock.sendall(data)
+
+    def send_in_background(self, data, stall_timeout=None):
+        """Send data from a thread, so that this thread can read replies meanwhile
+        (an agent that stops reading while its replies are unread would otherwise
+        deadlock a plain send). Returns a BackgroundSend."""
+        if isinstance(data, str):
+            data = data.encode()
+        # The sender's socket shares the file description, whose O_NONBLOCK a timeout
+        # sets: give this object a timeout as well, so that it never sees EAGAIN.
+        if self.sock.gettimeout() is None:
+            self.sock.settimeout(self.timeout)
+        return BackgroundSend(self.sock.dup(), data,
+                              self.timeout if stall_timeout is None else stall_timeout)
+
+
+class BackgroundSend:
+    """A send running in its own thread; `sent` counts the bytes gone so far."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, sock, data, stall_timeout):
+        self.sock = sock
+        self.data = memoryview(data)
+        self.stall_timeout = stall_timeout
+        self.sent = 0
+        self.error = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            # The agent may pause reading (backpressure) for a while, but not for
+            # longer than stall_timeout; short waits let stop() end the thread.
+            self.sock.settimeout(0.05)
+            last_progress = time.monotonic()
+            while self.sent < len(self.data) and not self.stopping:
+                try:
+                    self.sent += self.sock.send(self.data[self.sent:self.sent + self.CHUNK])
+                    last_progress = time.monotonic()
+                except socket.timeout:
+                    if time.monotonic() - last_progress > self.stall_timeout:
+                        raise TimeoutError("agent read nothing for %.0f s" % self.stall_timeout)
+        except Exception as e:  # reported by join()
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def stop(self, timeout=REPLY_TIMEOUT):
+        """Give up sending and release the thread's descriptor, so that closing the
+        connection really disconnects; returns the bytes sent."""
+        self.stopping = True
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise TimeoutError("background sender did not stop")
+        return self.sent
+
+    @property
+    def done(self):
+        return not self.thread.is_alive()
+
+    def wait_stalled(self, quiet_seconds, timeout):
+        """Wait until no byte has gone for quiet_seconds; True if stalled, False if the
+        whole buffer went first. Raises TimeoutError if it neither stalls nor ends."""
+        deadline = time.monotonic() + timeout
+        last, last_change = self.sent, time.monotonic()
+        while not self.done:
+            now = time.monotonic()
+            if self.sent != last:
+                last, last_change = self.sent, now
+            elif now - last_change >= quiet_seconds:
+                return True
+            if now > deadline:
+                raise TimeoutError("sender neither stalled nor finished")
+            time.sleep(0.02)
+        return False
+
+    def join(self, timeout=REPLY_TIMEOUT):
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise TimeoutError("background send did not finish (%d of %d bytes sent)"
+                               % (self.sent, len(self.data)))
+        if self.error is not None:
+            raise self.error
+        return self.sent

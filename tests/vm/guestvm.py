@@ -30,6 +30,8 @@ from kernel import get_kernel  # noqa: E402
 QEMU = "qemu-system-x86_64"
 BUSYBOX = "/bin/busybox"
 PORT_NAME = "org.qemu.guest_agent.0"
+# The agent port's QEMU device id, for hot-unplug tests through QMP.
+PORT_ID = "qgaport"
 GUEST_PORT = "/dev/virtio-ports/" + PORT_NAME
 # virtio_pci finds the devices, virtio_console makes the ports; both are
 # modules (not built in) in Debian's 6.1 kernel, with virtio/virtio_ring below.
@@ -73,13 +75,14 @@ class GuestVM:
         self.boot_timeout = boot_timeout
         self.hostname = hostname
         self.socket_path = os.path.join(self.workdir, "qga.sock")
+        self.qmp_path = os.path.join(self.workdir, "qmp.sock")
         self.console_path = os.path.join(self.workdir, "console.log")
         self.qemu_log_path = os.path.join(self.workdir, "qemu.log")
         self.initrd_path = os.path.join(self.workdir, "initramfs.cpio")
         self.proc = None
         self.agent_pid = None
         self.boot_seconds = None
-        for p in (self.socket_path, self.console_path):
+        for p in (self.socket_path, self.qmp_path, self.console_path):
             # QEMU splits option values on ','; sun_path holds 107 bytes.
             if "," in p or len(p.encode()) > 107:
                 raise ValueError("unusable workdir for QEMU paths: %s" % p)
@@ -90,7 +93,7 @@ class GuestVM:
         os.makedirs(self.workdir, exist_ok=True)
         kernel = get_kernel()
         self._build_initramfs(kernel)
-        for p in (self.socket_path, self.console_path):
+        for p in (self.socket_path, self.qmp_path, self.console_path):
             if os.path.exists(p):
                 os.unlink(p)
         cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", str(self.memory),
@@ -102,7 +105,8 @@ class GuestVM:
                "-serial", "file:" + self.console_path,
                "-chardev", "socket,id=qga,path=%s,server=on,wait=off" % self.socket_path,
                "-device", "virtio-serial-pci,id=vser",
-               "-device", "virtserialport,bus=vser.0,chardev=qga,name=" + PORT_NAME]
+               "-device", "virtserialport,bus=vser.0,chardev=qga,id=%s,name=%s" % (PORT_ID, PORT_NAME),
+               "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if self.no_reboot:
             cmd.append("-no-reboot")
         cmd += self.qemu_args
