@@ -22,6 +22,8 @@ MAX_IDLE_TICKS = 2
 # once a second; an agent that polls the hung-up port (qemu-ga: 10 times a
 # second) exceeds this even when each wakeup is too short to count as CPU time.
 MAX_IDLE_SWITCHES_PER_SECOND = 2
+# Reconnect cycles in a row with no pause between them.
+RAPID_RECONNECTS = 20
 
 
 def ping(conn, id=None):
@@ -76,3 +78,13 @@ def test_half_request_then_reconnect(guest):
         took = guest.resync(conn, 8000, timeout=RESYNC_TIMEOUT)
         print("resync after a half-sent request took %.2f s" % took)
         assert ping(conn, id="whole") == {"return": {}, "id": "whole"}
+
+
+def test_rapid_reconnects_lose_no_request(guest):
+    # A host that reconnects the moment it closed must have its first request
+    # answered: the agent may not throw away what arrives while it notices the
+    # hang-up. One resync each, no retry.
+    for i in range(RAPID_RECONNECTS):
+        with guest.connect(sync=False) as conn:
+            guest.resync(conn, 9000 + i, timeout=RESYNC_TIMEOUT)
+            assert ping(conn, id=i) == {"return": {}, "id": i}

@@ -247,11 +247,10 @@ static gboolean transport_fd_ready(int fd, GIOCondition revents, gpointer data)
         }
     }
     if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) {
-        if (t->receiving || !(revents & G_IO_IN)) {
-            transport_read(t, revents);
-        } else if (revents & (G_IO_HUP | G_IO_ERR)) {
-            transport_host_gone(t, 0);
-        }
+        /* IN is only watched while receiving; a hang-up is read even while
+         * paused, to reach the end of what the departed host sent (finite: it
+         * is gone), so its session can end. */
+        transport_read(t, revents);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -330,13 +329,12 @@ static void transport_port_lost(int err, gpointer data)
     transport_fail(data, "reading", err);
 }
 
+/* Nothing is read here: the session ended on a read() that returned 0, which
+ * the driver does only when the port holds no data, so anything readable from
+ * now on was sent by the next host. (Draining here raced with a host that
+ * reconnects at once, and lost its first request.) */
 static void transport_host_wait(SgaTransport *t)
 {
-    char discard[4096];
-
-    /* Whatever the departed host left in the port belongs to its session. */
-    while (read(t->fd, discard, sizeof(discard)) > 0) {
-    }
     t->host_wait = sga_host_wait_start(t->fd, transport_host_back, transport_port_lost, t);
 }
 
