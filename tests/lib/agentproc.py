@@ -157,14 +157,9 @@ class AgentConnection:
         """Return the next reply line (without the newline), or None on EOF."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while b"\n" not in self.buf:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            chunk = self._recv_until(deadline)
+            if chunk is None:
                 raise TimeoutError("no reply within timeout; have %r" % self.buf[:200])
-            self.sock.settimeout(remaining)
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except socket.timeout:
-                continue
             if not chunk:
                 if self.buf:
                     line, self.buf = self.buf, b""
@@ -173,6 +168,18 @@ class AgentConnection:
             self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
         return line
+
+    def _recv_until(self, deadline):
+        """The next bytes from the agent (b"" at EOF), or None when deadline passes."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self.sock.settimeout(remaining)
+            try:
+                return self.sock.recv(1 << 20)
+            except socket.timeout:
+                continue
 
     def read_reply(self, timeout=None):
         line = self.read_line(timeout)
@@ -236,15 +243,10 @@ class AgentConnection:
                     rest = lines[count:]
                     self.buf = b"".join(line + b"\n" for line in rest) + pending
                     return lines[:count]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            chunk = self._recv_until(deadline)
+            if chunk is None:
                 self.buf = b"".join(line + b"\n" for line in lines) + pending
                 raise TimeoutError("%d of %d lines within timeout" % (len(lines), count))
-            self.sock.settimeout(remaining)
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except socket.timeout:
-                continue
             if not chunk:
                 self.buf = b"".join(line + b"\n" for line in lines) + pending
                 raise EOFError("agent closed the connection after %d of %d lines"
