@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "child.h"
 #include "commands.h"
 #include "daemon.h"
 #include "log.h"
@@ -205,6 +206,8 @@ static bool agent_start(SgaAgent *a, GError **error)
         return false;
     }
 
+    sga_child_raise_fd_limit();
+    sga_exec_init(&a->cfg->exec);
     a->registry = sga_registry_new(sga_command_table, sga_command_table_size, sga_platform_current());
     agent_registry_filter(a);
     a->session = sga_session_new(a->registry, &output);
@@ -230,6 +233,7 @@ static void agent_stop(SgaAgent *a)
         g_source_remove(a->retry_timer);
     }
     g_clear_pointer(&a->transport, sga_transport_free);
+    sga_exec_cleanup();
     g_clear_pointer(&a->session, sga_session_free);
     g_clear_pointer(&a->registry, sga_registry_free);
     g_clear_pointer(&a->loop, g_main_loop_unref);

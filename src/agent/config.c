@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config-streamga.h"
 #include "sga-error.h"
 #include "transport.h"
 
@@ -29,6 +30,7 @@ static const struct option long_options[] = {
     { "allow-rpcs", required_argument, NULL, 'a' },
     { "statedir", required_argument, NULL, 't' },
     { "retry-path", no_argument, NULL, 'r' },
+    SGA_CONFIG_STREAMGA_LONG_OPTIONS,
     { NULL, 0, NULL, 0 },
 };
 
@@ -54,6 +56,7 @@ void sga_config_free(SgaConfig *cfg)
     g_free(cfg->state_dir);
     g_ptr_array_unref(cfg->block_rpcs);
     g_ptr_array_unref(cfg->ignored_args);
+    sga_config_streamga_clear(cfg);
     if (cfg->allow_rpcs) {
         g_ptr_array_unref(cfg->allow_rpcs);
     }
@@ -166,6 +169,7 @@ static bool config_load(SgaConfig *cfg, const char *path, bool required, GError 
     if (ok && g_key_file_has_key(kf, SGA_CONFIG_GROUP, "allow-rpcs", NULL)) {
         ok = keyfile_rpcs(kf, "allow-rpcs", allow_list(cfg), &local);
     }
+    ok = ok && sga_config_streamga_load(cfg, kf, &local);
     if (!ok) {
         g_propagate_prefixed_error(error, local, "error loading configuration from path: %s, ", path);
         return false;
@@ -240,7 +244,10 @@ SgaConfigAction sga_config_parse(SgaConfig *cfg, int argc, char **argv, GError *
         case 'h':
             return SGA_CONFIG_SHOW_HELP;
         default:
-            return config_usage_error(error, argv[0]);
+            if (!sga_config_streamga_option(cfg, ch, optarg)) {
+                return config_usage_error(error, argv[0]);
+            }
+            break;
         }
     }
     /* qemu-ga ignores words that are not options, and an image may have been
@@ -256,6 +263,9 @@ bool sga_config_finalize(SgaConfig *cfg, bool activated, GError **error)
 {
     SgaTransportMethod method;
 
+    if (!sga_config_streamga_finalize(cfg, error)) {
+        return false;
+    }
     if (!cfg->method) {
         cfg->method = g_strdup("virtio-serial");
     }
@@ -326,6 +336,8 @@ char *sga_config_dump(const SgaConfig *cfg)
         g_autofree char *allowed = rpc_list_join(cfg->allow_rpcs);
         g_key_file_set_string(kf, SGA_CONFIG_GROUP, "allow-rpcs", allowed);
     }
+    /* A group of our own after qemu-ga's: qemu-ga ignores it. */
+    sga_config_streamga_dump(cfg, kf);
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
@@ -369,7 +381,17 @@ char *sga_config_usage(const char *argv0)
 "                    due to an error which may be recoverable in the future\n"
 "                    (virtio-serial driver re-install, serial device hot\n"
 "                    plug/unplug, etc.)\n"
-"  -h, --help        display this help and exit\n",
+"  -h, --help        display this help and exit\n"
+"\n"
+"streamga's options (also in the [streamga] group of the config file):\n"
+"  --exec-output=stream|at-exit\n"
+"                    guest-exec-status hands out output as it comes (stream,\n"
+"                    the default) or all at exit, as qemu-ga 7.2 (at-exit)\n"
+"  --exec-buffer-size=SIZE\n"
+"                    output held per stream before the child must wait for\n"
+"                    the host to collect (default 4M)\n"
+"  --exec-reply-size=SIZE\n"
+"                    most output per stream in one status reply (default 1M)\n",
         argv0, SGA_VERSION, SGA_QGA_COMPAT_VERSION,
         sga_transport_default_path(SGA_TRANSPORT_VIRTIO_SERIAL),
         sga_transport_default_path(SGA_TRANSPORT_ISA_SERIAL),

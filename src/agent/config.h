@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "exec.h"
 #include "sga-build-config.h"
 
 typedef struct SgaConfig {
@@ -22,6 +23,13 @@ typedef struct SgaConfig {
     bool retry_path;            /* -r, "retry-path" */
     bool dump_conf;             /* -D */
     GPtrArray *ignored_args;    /* words that are not options, ignored as qemu-ga does */
+
+    /* streamga's own settings: [streamga] in the config file, long options
+     * only, so they can never meet a future qemu-ga option or key. */
+    char *exec_output;          /* --exec-output: stream | at-exit */
+    char *exec_buffer_size;     /* --exec-buffer-size: bytes, K/M/G suffixes */
+    char *exec_reply_size;      /* --exec-reply-size */
+    SgaExecSettings exec;       /* the above, checked, after sga_config_finalize */
 } SgaConfig;
 
 /* What main should do after parsing. */

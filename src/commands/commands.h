@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "command.h"
+#include "exec.h"
 
 /* The table, in the order guest-info lists it. */
 extern const SgaCommand sga_command_table[];
@@ -28,5 +29,11 @@ json_object *sga_cmd_guest_get_osinfo(SgaRequest *req, const void *args, GError 
 json_object *sga_cmd_guest_get_host_name(SgaRequest *req, const void *args, GError **error);
 json_object *sga_cmd_guest_get_time(SgaRequest *req, const void *args, GError **error);
 json_object *sga_cmd_guest_get_timezone(SgaRequest *req, const void *args, GError **error);
+
+/* exec.c */
+json_object *sga_cmd_guest_exec(SgaRequest *req, const void *args, GError **error);
+json_object *sga_cmd_guest_exec_status(SgaRequest *req, const void *args, GError **error);
+json_object *sga_cmd_exec_kill(SgaRequest *req, const void *args, GError **error);
+json_object *sga_cmd_exec_input(SgaRequest *req, const void *args, GError **error);
 
 #endif

@@ -17,6 +17,15 @@ const SgaCommand sga_command_table[] = {
     { "guest-get-host-name", sga_cmd_guest_get_host_name, NULL, 0, SGA_PLATFORM_ALL },
     { "guest-get-timezone", sga_cmd_guest_get_timezone, NULL, 0, SGA_PLATFORM_ALL },
     { "guest-get-osinfo", sga_cmd_guest_get_osinfo, NULL, 0, SGA_PLATFORM_ALL },
+
+    /* exec */
+    { "guest-exec", sga_cmd_guest_exec, &sga_exec_args, 0, SGA_PLATFORM_ALL },
+    { "guest-exec-status", sga_cmd_guest_exec_status, &sga_exec_status_args, 0, SGA_PLATFORM_ALL },
+
+    /* streamga's extensions, named by QAPI's rule for downstream additions */
+    { "__org.streamga_guest-exec-kill", sga_cmd_exec_kill, &sga_exec_kill_args, 0, SGA_PLATFORM_ALL },
+    { "__org.streamga_guest-exec-input", sga_cmd_exec_input, &sga_exec_input_args, 0,
+      SGA_PLATFORM_ALL },
 };
 
 const size_t sga_command_table_size = G_N_ELEMENTS(sga_command_table);

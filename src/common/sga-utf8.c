@@ -92,3 +92,27 @@ int sga_utf8_encode(char buf[5], int cp)
     buf[4] = 0;
     return 4;
 }
+
+size_t sga_utf8_whole_prefix(const unsigned char *buf, size_t len)
+{
+    /* Find the last lead byte among the final three bytes. */
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        unsigned char c = buf[len - back];
+        size_t need;
+
+        if ((c & 0xC0) == 0x80) {
+            continue;   /* continuation byte: keep looking for its lead */
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 4;
+        } else {
+            return len;     /* ASCII, or a byte no UTF-8 character starts with */
+        }
+        return back < need ? len - back : len;
+    }
+    return len;     /* no lead byte within reach: nothing a later byte could complete */
+}

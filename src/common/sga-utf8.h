@@ -16,4 +16,10 @@ int sga_utf8_decode(const unsigned char *s, size_t n, size_t *seq_len);
  * (NUL-terminated); returns the length, or -1 for a code point that is not valid. */
 int sga_utf8_encode(char buf[5], int codepoint);
 
+/* How many of the len bytes at buf can be handed out now without splitting a
+ * UTF-8 character: len, less the 1-3 bytes of a multi-byte sequence cut short at
+ * the end that more bytes could still complete. Bytes that can never be valid
+ * UTF-8 are not held back. */
+size_t sga_utf8_whole_prefix(const unsigned char *buf, size_t len);
+
 #endif

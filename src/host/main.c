@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "exec.h"
 #include "render.h"
 #include "sga-build-config.h"
 
@@ -20,6 +21,7 @@ typedef struct {
     bool json;          /* machine-readable output */
     bool no_reply;      /* raw: the command sends no reply on success */
     json_object *call_args;     /* call: parsed before connecting, a usage error otherwise */
+    SgaHostExec exec;           /* exec: likewise */
 } HostRun;
 
 typedef int (*HostCommand)(HostRun *run, int argc, char **argv, GError **error);
@@ -126,6 +128,12 @@ static int host_raw(HostRun *run, int argc, char **argv, GError **error)
     return status;
 }
 
+/* exec [OPTIONS] [--] PROG ARGS: the program's exit status becomes ours */
+static int host_exec(HostRun *run, int argc, char **argv, GError **error)
+{
+    return sga_host_exec_run(&run->exec, run->client, run->timeout_ms, error);
+}
+
 static const struct {
     const char *name;
     int min_args, max_args;
@@ -136,6 +144,7 @@ static const struct {
     { "osinfo", 0, 0, host_osinfo },
     { "call", 1, 2, host_call },
     { "raw", 1, 1, host_raw },
+    { "exec", 1, G_MAXINT, host_exec },
 };
 
 static void usage(FILE *out)
@@ -150,6 +159,9 @@ static void usage(FILE *out)
 "  info                    agent version and its commands\n"
 "  osinfo                  the guest's operating system\n"
 "  call NAME [ARGS]        run any command; ARGS is a JSON object\n"
+"  exec [-e K=V] [-i FILE] [-m] [-T SECONDS] [--] PROGRAM [ARGS...]\n"
+"                          run a program in the guest, its output live; exits\n"
+"                          with its status (128+N for signal N, 124 timed out)\n"
 "  raw JSON                send a request as is and print the whole reply\n"
 "  JSON                    same as raw when COMMAND starts with '{'\n"
 "\n"
@@ -254,6 +266,9 @@ int main(int argc, char **argv)
         }
         command = host_commands[i].run;
     }
+    if (command == host_exec && !sga_host_exec_parse(&run.exec, argc + 1, argv - 1)) {
+        return SGA_HOST_EXIT_USAGE;
+    }
     if (command == host_call && argc > 1) {
         run.call_args = call_args_parse(argv[1]);
         if (!run.call_args) {
@@ -272,5 +287,6 @@ int main(int argc, char **argv)
     }
     sga_client_free(run.client);
     json_object_put(run.call_args);
+    sga_host_exec_clear(&run.exec);
     return status;
 }

@@ -520,7 +520,12 @@ static void test_dump_defaults(Fixture *fx, gconstpointer data)
                     "statedir=" SGA_STATEDIR_DEFAULT "\n"
                     "verbose=false\n"
                     "retry-path=false\n"
-                    "block-rpcs=\n");
+                    "block-rpcs=\n"
+                    "\n"
+                    "[streamga]\n"
+                    "exec-output=stream\n"
+                    "exec-buffer-size=4194304\n"
+                    "exec-reply-size=1048576\n");
 }
 
 static void test_dump_everything(Fixture *fx, gconstpointer data)
@@ -528,7 +533,8 @@ static void test_dump_everything(Fixture *fx, gconstpointer data)
     g_autofree char *dump = NULL;
 
     PARSE_OK(fx, "-D", "-m", "unix-listen", "-p", "/tmp/x", "-l", "/l", "-f", "/p", "-F", "-t", "/st",
-             "-v", "-d", "-r", "-b", "guest-ping,,guest-info", "-a", "guest-sync,guest-ping");
+             "-v", "-d", "-r", "-b", "guest-ping,,guest-info", "-a", "guest-sync,guest-ping",
+             "--exec-output=at-exit", "--exec-buffer-size=64K", "--exec-reply-size", "2M");
     dump = dump_of(fx);
     g_assert_cmpstr(dump, ==,
                     "[general]\n"
@@ -542,7 +548,12 @@ static void test_dump_everything(Fixture *fx, gconstpointer data)
                     "verbose=true\n"
                     "retry-path=true\n"
                     "block-rpcs=guest-ping,guest-info\n"
-                    "allow-rpcs=guest-sync,guest-ping\n");
+                    "allow-rpcs=guest-sync,guest-ping\n"
+                    "\n"
+                    "[streamga]\n"
+                    "exec-output=at-exit\n"
+                    "exec-buffer-size=65536\n"
+                    "exec-reply-size=2097152\n");
 }
 
 static void test_dump_round_trip(Fixture *fx, gconstpointer data)
@@ -556,7 +567,7 @@ static void test_dump_round_trip(Fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(dump, "path=\\s/lead/space\n"));
     g_assert_nonnull(strstr(dump, "logfile=/back\\\\slash\n"));
     g_assert_nonnull(strstr(dump, "statedir=/new\\nline\n"));
-    g_assert_true(g_str_has_suffix(dump, "block-rpcs=a,b\nallow-rpcs=\n"));
+    g_assert_nonnull(strstr(dump, "block-rpcs=a,b\nallow-rpcs=\n"));
 
     path = conf_write(fx, "dumped.conf", dump);
     sga_config_free(fx->cfg);

@@ -3,8 +3,8 @@
  * While the host side of a virtio-serial port is closed, Linux reports POLLHUP
  * on it continuously, so it cannot stay in the poll set without spinning. The
  * driver sends SIGIO to the owner of an O_ASYNC port when the host opens or closes
- * its side; a signal handler turns that into a byte on a pipe the main loop
- * watches. A slow probe covers kernels that do not send the signal.
+ * its side (and when the port is unplugged); a slow probe covers kernels that do
+ * not send the signal.
  */
 #include "host-wait.h"
 
@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "fd-source.h"
+#include "signal-watch.h"
 
 /* Fallback check for the host's return when no SIGIO arrives: one poll() a second
  * costs nothing measurable and bounds the reconnect delay. */
@@ -25,37 +25,9 @@ struct SgaHostWait {
     void (*host_back)(gpointer data);
     void (*port_lost)(int err, gpointer data);
     gpointer data;
-    GSource *signal_source;
+    SgaSignalWatch *sigio;
     guint probe_timer;
 };
-
-static int sigio_pipe[2] = { -1, -1 };
-
-static void sigio_handler(int sig)
-{
-    int saved = errno;
-    char byte = 0;
-
-    (void)sig;
-    if (write(sigio_pipe[1], &byte, 1) < 0) {
-        /* The pipe is full: a wakeup is already pending. */
-    }
-    errno = saved;
-}
-
-static gboolean sigio_setup(void)
-{
-    struct sigaction sa = { .sa_handler = sigio_handler, .sa_flags = SA_RESTART };
-
-    if (sigio_pipe[0] >= 0) {
-        return TRUE;
-    }
-    if (pipe2(sigio_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
-        return FALSE;
-    }
-    sigemptyset(&sa.sa_mask);
-    return sigaction(SIGIO, &sa, NULL) == 0;
-}
 
 static void host_wait_check(SgaHostWait *w)
 {
@@ -84,15 +56,9 @@ static void host_wait_check(SgaHostWait *w)
     }
 }
 
-static gboolean host_wait_signalled(int fd, GIOCondition revents, gpointer data)
+static void host_wait_signalled(gpointer data)
 {
-    char buf[64];
-
-    while (read(fd, buf, sizeof(buf)) > 0) {
-        /* drain */
-    }
     host_wait_check(data);
-    return G_SOURCE_CONTINUE;
 }
 
 static gboolean host_wait_probe(gpointer data)
@@ -105,21 +71,19 @@ SgaHostWait *sga_host_wait_start(int fd, void (*host_back)(gpointer),
                                  void (*port_lost)(int err, gpointer), gpointer data)
 {
     SgaHostWait *w = g_new0(SgaHostWait, 1);
+    int flags = fcntl(fd, F_GETFL);
 
     w->fd = fd;
     w->host_back = host_back;
     w->port_lost = port_lost;
     w->data = data;
-    if (sigio_setup()) {
-        int flags = fcntl(fd, F_GETFL);
-        /* O_ASYNC only takes effect through fcntl, not open(). */
-        if (fcntl(fd, F_SETOWN, getpid()) == 0 && flags >= 0) {
-            fcntl(fd, F_SETFL, flags | O_ASYNC);
-        }
-        w->signal_source = sga_fd_source_new(sigio_pipe[0], G_IO_IN, host_wait_signalled, w);
-        /* The host may have come back before O_ASYNC was on: check once now, from
-         * the main loop, as if the signal had arrived. */
-        sigio_handler(SIGIO);
+    w->sigio = sga_signal_watch_add(SIGIO, host_wait_signalled, w);
+    /* O_ASYNC only takes effect through fcntl, not open(). */
+    if (w->sigio && flags >= 0 && fcntl(fd, F_SETOWN, getpid()) == 0) {
+        fcntl(fd, F_SETFL, flags | O_ASYNC);
+        /* The host may have come back before O_ASYNC was on: check once now,
+         * from the main loop, as if the signal had arrived. */
+        sga_signal_watch_poke(w->sigio);
     }
     w->probe_timer = g_timeout_add_seconds(SGA_HOST_PROBE_SECONDS, host_wait_probe, w);
     return w;
@@ -137,7 +101,7 @@ void sga_host_wait_stop(SgaHostWait *w)
     if (flags >= 0 && (flags & O_ASYNC)) {
         fcntl(w->fd, F_SETFL, flags & ~O_ASYNC);
     }
-    sga_fd_source_clear(&w->signal_source);
+    sga_signal_watch_remove(w->sigio);
     if (w->probe_timer) {
         g_source_remove(w->probe_timer);
     }

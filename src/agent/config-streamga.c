@@ -1,0 +1,120 @@
+/* config-streamga.c: the exec output settings, from [streamga] and --exec-* options. */
+#include "config-streamga.h"
+
+#include <string.h>
+
+#include "sga-error.h"
+
+#define SGA_CONFIG_STREAMGA_GROUP "streamga"
+
+/* Sizes outside these are mistakes: a buffer under one pipe's worth stalls the
+ * child needlessly; a reply over 16 MiB defeats the point of bounding it. */
+#define SGA_EXEC_BUFFER_MIN ((guint64)4 << 10)
+#define SGA_EXEC_BUFFER_MAX ((guint64)256 << 20)
+#define SGA_EXEC_REPLY_MIN ((guint64)1 << 10)
+#define SGA_EXEC_REPLY_MAX ((guint64)16 << 20)
+
+static const struct {
+    const char *key;
+    size_t offset;
+} streamga_keys[] = {
+    { "exec-output", offsetof(SgaConfig, exec_output) },
+    { "exec-buffer-size", offsetof(SgaConfig, exec_buffer_size) },
+    { "exec-reply-size", offsetof(SgaConfig, exec_reply_size) },
+};
+
+static char **streamga_field(SgaConfig *cfg, size_t i)
+{
+    return (char **)((char *)cfg + streamga_keys[i].offset);
+}
+
+bool sga_config_streamga_load(SgaConfig *cfg, GKeyFile *kf, GError **error)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(streamga_keys); i++) {
+        char *value;
+        if (!g_key_file_has_key(kf, SGA_CONFIG_STREAMGA_GROUP, streamga_keys[i].key, NULL)) {
+            continue;
+        }
+        value = g_key_file_get_string(kf, SGA_CONFIG_STREAMGA_GROUP, streamga_keys[i].key, error);
+        if (!value) {
+            return false;
+        }
+        g_free(*streamga_field(cfg, i));
+        *streamga_field(cfg, i) = value;
+    }
+    return true;
+}
+
+bool sga_config_streamga_option(SgaConfig *cfg, int code, const char *value)
+{
+    size_t i = (size_t)(code - SGA_OPT_EXEC_OUTPUT);
+
+    if (code < SGA_OPT_EXEC_OUTPUT || i >= G_N_ELEMENTS(streamga_keys)) {
+        return false;
+    }
+    g_free(*streamga_field(cfg, i));
+    *streamga_field(cfg, i) = g_strdup(value);
+    return true;
+}
+
+/* "4194304", "4096K", "4M", "1G" (binary multiples). */
+static bool size_parse(const char *key, const char *text, guint64 min, guint64 max, size_t *out,
+                       GError **error)
+{
+    char *end;
+    guint64 v = g_ascii_strtoull(text, &end, 10);
+    guint64 unit = 1;
+
+    switch (g_ascii_toupper(*end)) {
+    case 'K': unit = 1 << 10; end++; break;
+    case 'M': unit = 1 << 20; end++; break;
+    case 'G': unit = 1 << 30; end++; break;
+    default: break;
+    }
+    if (end == text || *end || !g_ascii_isdigit(text[0]) || v > max / unit || v * unit < min) {
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                    "invalid %s '%s': expected a size from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                    " bytes (K, M, G suffixes allowed)", key, text, min, max);
+        return false;
+    }
+    *out = (size_t)(v * unit);
+    return true;
+}
+
+bool sga_config_streamga_finalize(SgaConfig *cfg, GError **error)
+{
+    SgaExecSettings *exec = &cfg->exec;
+
+    exec->stream_output = true;
+    exec->buffer_size = SGA_EXEC_BUFFER_DEFAULT;
+    exec->reply_size = SGA_EXEC_REPLY_DEFAULT;
+    if (cfg->exec_output) {
+        if (strcmp(cfg->exec_output, "stream") != 0 && strcmp(cfg->exec_output, "at-exit") != 0) {
+            g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                        "invalid exec-output '%s': expected stream or at-exit", cfg->exec_output);
+            return false;
+        }
+        exec->stream_output = strcmp(cfg->exec_output, "stream") == 0;
+    }
+    return (!cfg->exec_buffer_size ||
+            size_parse("exec-buffer-size", cfg->exec_buffer_size, SGA_EXEC_BUFFER_MIN,
+                       SGA_EXEC_BUFFER_MAX, &exec->buffer_size, error)) &&
+           (!cfg->exec_reply_size ||
+            size_parse("exec-reply-size", cfg->exec_reply_size, SGA_EXEC_REPLY_MIN,
+                       SGA_EXEC_REPLY_MAX, &exec->reply_size, error));
+}
+
+void sga_config_streamga_dump(const SgaConfig *cfg, GKeyFile *kf)
+{
+    g_key_file_set_string(kf, SGA_CONFIG_STREAMGA_GROUP, "exec-output",
+                          cfg->exec.stream_output ? "stream" : "at-exit");
+    g_key_file_set_uint64(kf, SGA_CONFIG_STREAMGA_GROUP, "exec-buffer-size", cfg->exec.buffer_size);
+    g_key_file_set_uint64(kf, SGA_CONFIG_STREAMGA_GROUP, "exec-reply-size", cfg->exec.reply_size);
+}
+
+void sga_config_streamga_clear(SgaConfig *cfg)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(streamga_keys); i++) {
+        g_clear_pointer(streamga_field(cfg, i), g_free);
+    }
+}

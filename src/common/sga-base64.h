@@ -1,0 +1,13 @@
+/* sga-base64.h: base64 decoding with the input rules qemu-ga applies. */
+#ifndef SGA_BASE64_H
+#define SGA_BASE64_H
+
+#include <glib.h>
+
+/* Decode NUL-terminated base64 text. Like qemu-ga, only the base64 alphabet,
+ * '=' and newlines are accepted ("Base64 data contains invalid characters");
+ * padding is not enforced. Returns a g_free()able buffer (never NULL on success,
+ * even for empty input) and its length. */
+guint8 *sga_base64_decode(const char *text, gsize *len, GError **error);
+
+#endif

@@ -1,0 +1,391 @@
+/* child.c: guest-exec children on POSIX: glib's spawn, our pipes, SIGCHLD reaping. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fd-source.h"
+#include "out-queue.h"
+#include "sga-error.h"
+#include "signal-watch.h"
+
+typedef struct {
+    int fd;                 /* -1 when not captured or closed */
+    GSource *source;
+} ChildPipe;
+
+struct SgaChild {
+    GPid pid;
+    SgaChildEvents events;
+    void *opaque;
+    ChildPipe out[2];       /* indexed by SgaChildStream */
+    bool captured[2];
+    int stdin_fd;
+    GSource *stdin_source;
+    SgaOutQueue stdin_queue;
+    bool stdin_closing;     /* close once the queue is written */
+    bool reaped;
+    int wait_status;
+};
+
+/* Children still to be reaped: those in use, and those freed while running. */
+static GPtrArray *live_children;    /* of SgaChild * */
+static GArray *orphan_pids;         /* of GPid */
+static SgaSignalWatch *sigchld_watch;
+static struct rlimit original_fd_limit = { RLIM_INFINITY, RLIM_INFINITY };
+static bool fd_limit_raised;
+
+void sga_child_raise_fd_limit(void)
+{
+    struct rlimit lim;
+
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        original_fd_limit = lim;
+        lim.rlim_cur = lim.rlim_max;
+        fd_limit_raised = setrlimit(RLIMIT_NOFILE, &lim) == 0;
+    }
+}
+
+/* In the child, between fork and exec: undo what the agent changed for itself. */
+static void child_setup(gpointer unused)
+{
+    sigset_t none;
+
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Handlers are reset by exec, but ignored signals (SIGPIPE) stay ignored. */
+    for (int sig = 1; sig < NSIG; sig++) {
+        signal(sig, SIG_DFL);
+    }
+    /* Its own process group, so a kill or timeout reaches what it starts too. */
+    setpgid(0, 0);
+    if (fd_limit_raised) {
+        setrlimit(RLIMIT_NOFILE, &original_fd_limit);
+    }
+}
+
+static bool child_try_reap(SgaChild *c)
+{
+    int status;
+    pid_t r;
+
+    if (c->reaped) {
+        return true;
+    }
+    do {
+        r = waitpid(c->pid, &status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == c->pid) {
+        c->reaped = true;
+        c->wait_status = status;
+        g_ptr_array_remove_fast(live_children, c);
+        return true;
+    }
+    if (r < 0 && errno == ECHILD) {
+        /* Reaped by someone else (cannot happen unless another waitpid(-1)
+         * exists): report it ended, without a status. */
+        c->reaped = true;
+        c->wait_status = 0;
+        g_ptr_array_remove_fast(live_children, c);
+        return true;
+    }
+    return false;
+}
+
+static void children_sigchld(gpointer unused)
+{
+    /* A snapshot: exited callbacks may free children. */
+    g_autoptr(GPtrArray) snapshot = g_ptr_array_copy(live_children, NULL, NULL);
+
+    for (guint i = 0; i < snapshot->len; i++) {
+        SgaChild *c = g_ptr_array_index(snapshot, i);
+        if (child_try_reap(c) && c->events.exited) {
+            c->events.exited(c->opaque);
+        }
+    }
+    for (guint i = 0; i < orphan_pids->len;) {
+        GPid pid = g_array_index(orphan_pids, GPid, i);
+        if (waitpid(pid, NULL, WNOHANG) != 0) {
+            g_array_remove_index_fast(orphan_pids, i);
+        } else {
+            i++;
+        }
+    }
+}
+
+static void children_init(void)
+{
+    if (live_children) {
+        return;
+    }
+    live_children = g_ptr_array_new();
+    orphan_pids = g_array_new(FALSE, FALSE, sizeof(GPid));
+    sigchld_watch = sga_signal_watch_add(SIGCHLD, children_sigchld, NULL);
+}
+
+static gboolean child_output_ready(int fd, GIOCondition revents, gpointer data)
+{
+    SgaChild *c = data;
+    SgaChildStream s = fd == c->out[SGA_CHILD_STDOUT].fd ? SGA_CHILD_STDOUT : SGA_CHILD_STDERR;
+
+    c->events.readable(s, c->opaque);
+    return G_SOURCE_CONTINUE;
+}
+
+static void child_stdin_finish(SgaChild *c)
+{
+    sga_fd_source_clear(&c->stdin_source);
+    sga_out_queue_clear(&c->stdin_queue);
+    if (c->stdin_fd >= 0) {
+        close(c->stdin_fd);
+        c->stdin_fd = -1;
+    }
+}
+
+static gboolean child_stdin_ready(int fd, GIOCondition revents, gpointer data)
+{
+    SgaChild *c = data;
+
+    if (!sga_out_queue_flush(&c->stdin_queue, fd)) {
+        child_stdin_finish(c);      /* EPIPE: the child does not read stdin any more */
+        return G_SOURCE_CONTINUE;
+    }
+    if (c->stdin_queue.queued == 0) {
+        if (c->stdin_closing) {
+            child_stdin_finish(c);
+        } else {
+            sga_fd_source_set_events(c->stdin_source, 0);
+        }
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static int pipe_nonblocking(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        return -1;
+    }
+    /* Only our end is non-blocking; the child's end stays as programs expect. */
+    return 0;
+}
+
+SgaChild *sga_child_spawn(const SgaChildSpec *spec, const SgaChildEvents *events, void *opaque,
+                          GError **error)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_SEARCH_PATH_FROM_ENVP |
+                        G_SPAWN_DO_NOT_REAP_CHILD;
+    int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    int stdout_fd = -1, stderr_fd = -1;
+    bool want_out = spec->capture == SGA_CAPTURE_STDOUT || spec->capture == SGA_CAPTURE_SEPARATED ||
+                    spec->capture == SGA_CAPTURE_MERGED;
+    bool want_err = spec->capture == SGA_CAPTURE_STDERR || spec->capture == SGA_CAPTURE_SEPARATED;
+    SgaChild *c;
+    GPid pid;
+    gboolean ok;
+
+    children_init();
+    g_ptr_array_add(argv, (gpointer)spec->path);
+    for (const char *const *a = spec->args; a && *a; a++) {
+        g_ptr_array_add(argv, (gpointer)*a);
+    }
+    g_ptr_array_add(argv, NULL);
+
+    if ((spec->stdin_pipe && pipe_nonblocking(in) < 0) || (want_out && pipe_nonblocking(out) < 0) ||
+        (want_err && pipe_nonblocking(err) < 0)) {
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "cannot create pipes: %s", g_strerror(errno));
+        goto fail;
+    }
+    if (want_out) {
+        stdout_fd = out[1];
+    } else {
+        flags |= G_SPAWN_STDOUT_TO_DEV_NULL;
+    }
+    if (want_err) {
+        stderr_fd = err[1];
+    } else if (spec->capture == SGA_CAPTURE_MERGED) {
+        stderr_fd = out[1];     /* one pipe for both: the order of writes is kept */
+    } else {
+        flags |= G_SPAWN_STDERR_TO_DEV_NULL;
+    }
+
+    ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, spec->env, flags,
+                                          child_setup, NULL, in[0], stdout_fd, stderr_fd,
+                                          NULL, NULL, 0, &pid, NULL, NULL, NULL, error);
+    if (!ok) {
+        goto fail;
+    }
+    /* Also from this side, so the group exists before anyone signals it. */
+    setpgid(pid, pid);
+
+    c = g_new0(SgaChild, 1);
+    c->pid = pid;
+    c->events = *events;
+    c->opaque = opaque;
+    c->out[SGA_CHILD_STDOUT].fd = out[0];
+    c->out[SGA_CHILD_STDERR].fd = err[0];
+    c->captured[SGA_CHILD_STDOUT] = out[0] >= 0;
+    c->captured[SGA_CHILD_STDERR] = err[0] >= 0;
+    c->stdin_fd = in[1];
+    sga_out_queue_init(&c->stdin_queue);
+    for (int i = 0; i < 2; i++) {
+        if (c->out[i].fd >= 0) {
+            fcntl(c->out[i].fd, F_SETFL, O_NONBLOCK);
+            c->out[i].source = sga_fd_source_new(c->out[i].fd, G_IO_IN, child_output_ready, c);
+        }
+    }
+    if (c->stdin_fd >= 0) {
+        fcntl(c->stdin_fd, F_SETFL, O_NONBLOCK);
+        c->stdin_source = sga_fd_source_new(c->stdin_fd, 0, child_stdin_ready, c);
+    }
+    g_ptr_array_add(live_children, c);
+    /* The child's ends belong to it now. */
+    for (int *fd = (int[]){ in[0], out[1], err[1] }, i = 0; i < 3; i++) {
+        if (fd[i] >= 0) {
+            close(fd[i]);
+        }
+    }
+    return c;
+
+fail:
+    for (int *fd = (int[]){ in[0], in[1], out[0], out[1], err[0], err[1] }, i = 0; i < 6; i++) {
+        if (fd[i] >= 0) {
+            close(fd[i]);
+        }
+    }
+    return NULL;
+}
+
+int64_t sga_child_pid(const SgaChild *c)
+{
+    return c->pid;
+}
+
+bool sga_child_has_stream(const SgaChild *c, SgaChildStream s)
+{
+    return c->captured[s];
+}
+
+static void child_pipe_close(ChildPipe *p)
+{
+    sga_fd_source_clear(&p->source);
+    if (p->fd >= 0) {
+        close(p->fd);
+        p->fd = -1;
+    }
+}
+
+gssize sga_child_read(SgaChild *c, SgaChildStream s, void *buf, size_t len)
+{
+    ChildPipe *p = &c->out[s];
+    ssize_t n;
+
+    if (p->fd < 0) {
+        return 0;
+    }
+    do {
+        n = read(p->fd, buf, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return -1;
+    }
+    if (n <= 0) {
+        child_pipe_close(p);    /* end of output, or a read error: nothing more will come */
+        return 0;
+    }
+    return n;
+}
+
+void sga_child_watch_stream(SgaChild *c, SgaChildStream s, bool watch)
+{
+    if (c->out[s].source) {
+        sga_fd_source_set_events(c->out[s].source, watch ? G_IO_IN : 0);
+    }
+}
+
+bool sga_child_stdin_write(SgaChild *c, const void *data, size_t len)
+{
+    if (c->stdin_fd < 0 || c->stdin_closing) {
+        return false;
+    }
+    if (len == 0) {
+        return true;
+    }
+    if (!sga_out_queue_send(&c->stdin_queue, c->stdin_fd, g_memdup2(data, len), len)) {
+        child_stdin_finish(c);
+        return false;
+    }
+    if (c->stdin_queue.queued) {
+        sga_fd_source_set_events(c->stdin_source, G_IO_OUT);
+    }
+    return true;
+}
+
+void sga_child_stdin_close(SgaChild *c)
+{
+    if (c->stdin_fd < 0) {
+        return;
+    }
+    c->stdin_closing = true;
+    if (c->stdin_queue.queued == 0) {
+        child_stdin_finish(c);
+    }
+}
+
+size_t sga_child_stdin_queued(const SgaChild *c)
+{
+    return c->stdin_queue.queued;
+}
+
+bool sga_child_stdin_is_open(const SgaChild *c)
+{
+    return c->stdin_fd >= 0 && !c->stdin_closing;
+}
+
+bool sga_child_reap(SgaChild *c)
+{
+    return child_try_reap(c);
+}
+
+void sga_child_exit_status(const SgaChild *c, int *exitcode, int *signo)
+{
+    *exitcode = WIFEXITED(c->wait_status) ? WEXITSTATUS(c->wait_status) : -1;
+    *signo = WIFSIGNALED(c->wait_status) ? WTERMSIG(c->wait_status) : -1;
+}
+
+bool sga_child_signal(SgaChild *c, int signo, GError **error)
+{
+    /* The group outlives the child while what it started runs; its id cannot be
+     * reused while any member is alive, so signalling it is safe. */
+    if (kill(-c->pid, signo) == 0) {
+        return true;
+    }
+    if (errno == ESRCH && !c->reaped && kill(c->pid, signo) == 0) {
+        return true;    /* it left its group; it is still ours while unreaped */
+    }
+    if (errno == ESRCH) {
+        return true;    /* nothing left to signal */
+    }
+    g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "cannot send signal %d to process %d: %s",
+                signo, (int)c->pid, g_strerror(errno));
+    return false;
+}
+
+void sga_child_free(SgaChild *c)
+{
+    if (!c) {
+        return;
+    }
+    child_pipe_close(&c->out[SGA_CHILD_STDOUT]);
+    child_pipe_close(&c->out[SGA_CHILD_STDERR]);
+    child_stdin_finish(c);
+    if (!child_try_reap(c)) {
+        g_ptr_array_remove_fast(live_children, c);
+        g_array_append_val(orphan_pids, c->pid);
+    }
+    g_free(c);
+}
