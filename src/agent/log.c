@@ -10,6 +10,9 @@
 #include "sga-error.h"
 #include "sga-log.h"
 
+/* Where glibc's syslog() sends messages. */
+#define SGA_SYSLOG_SOCKET "/dev/log"
+
 static struct {
     GLogLevelFlags shown;
     FILE *file;             /* NULL: stderr */
@@ -39,7 +42,11 @@ static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *
         return;
     }
     if (g_strcmp0(domain, "syslog") == 0) {
-        syslog(LOG_INFO, "%s: %s", log_level_name(level), message);
+        /* Without a syslog daemon glibc opens, fails to connect and closes a
+         * socket (and rereads the time zone) on every call: skip it then. */
+        if (access(SGA_SYSLOG_SOCKET, W_OK) == 0) {
+            syslog(LOG_INFO, "%s: %s", log_level_name(level), message);
+        }
         return;
     }
     if (!(level & agent_log.shown)) {
