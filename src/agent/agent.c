@@ -206,7 +206,7 @@ static bool agent_start(SgaAgent *a, GError **error)
         return false;
     }
 
-    sga_child_raise_fd_limit();
+    sga_child_save_fd_limit();
     sga_exec_init(&a->cfg->exec);
     a->registry = sga_registry_new(sga_command_table, sga_command_table_size, sga_platform_current());
     agent_registry_filter(a);

@@ -31,12 +31,16 @@ static char **streamga_field(SgaConfig *cfg, size_t i)
 bool sga_config_streamga_load(SgaConfig *cfg, GKeyFile *kf, GError **error)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(streamga_keys); i++) {
+        GError *local = NULL;
         char *value;
         if (!g_key_file_has_key(kf, SGA_CONFIG_STREAMGA_GROUP, streamga_keys[i].key, NULL)) {
             continue;
         }
-        value = g_key_file_get_string(kf, SGA_CONFIG_STREAMGA_GROUP, streamga_keys[i].key, error);
-        if (!value) {
+        /* A bad escape gives an error and the raw text both: an error. */
+        value = g_key_file_get_string(kf, SGA_CONFIG_STREAMGA_GROUP, streamga_keys[i].key, &local);
+        if (local) {
+            g_free(value);
+            g_propagate_error(error, local);
             return false;
         }
         g_free(*streamga_field(cfg, i));

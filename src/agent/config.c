@@ -91,13 +91,17 @@ static GPtrArray *allow_list(SgaConfig *cfg)
 
 static bool keyfile_string(GKeyFile *kf, const char *key, char **field, GError **error)
 {
+    GError *local = NULL;
     char *value;
 
     if (!g_key_file_has_key(kf, SGA_CONFIG_GROUP, key, NULL)) {
         return true;
     }
-    value = g_key_file_get_string(kf, SGA_CONFIG_GROUP, key, error);
-    if (!value) {
+    /* A bad escape gives an error and the raw text both: qemu-ga refuses it. */
+    value = g_key_file_get_string(kf, SGA_CONFIG_GROUP, key, &local);
+    if (local) {
+        g_free(value);
+        g_propagate_error(error, local);
         return false;
     }
     g_free(*field);

@@ -1,5 +1,8 @@
 /* main.c: streamga's entry point: parse the configuration, then run the agent. */
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "agent.h"
 #include "commands.h"
@@ -10,6 +13,21 @@ static int config_failed(const char *argv0, const GError *error)
 {
     fprintf(stderr, "%s: %s\n", argv0, error->message);
     return 1;
+}
+
+/* Streaming guest-exec output allocates and frees a few buffers of 1-2 MB per
+ * status reply (base64 text, its JSON string, the reply). With glibc's
+ * defaults the heap grows for each reply and is trimmed right after, so every
+ * reply faults its pages in afresh: that was half of the agent's CPU time per
+ * GiB of output. Keep allocations up to 4 MiB in the heap and up to 8 MiB of
+ * free heap before trimming (measured: about 1 MiB more RSS after a big
+ * transfer, peak RSS unchanged within 1 MiB). */
+static void malloc_tune(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
 }
 
 int main(int argc, char **argv)
@@ -41,6 +59,7 @@ int main(int argc, char **argv)
     case SGA_CONFIG_RUN:
         break;
     }
+    malloc_tune();
     for (guint i = 0; i < cfg->ignored_args->len; i++) {
         fprintf(stderr, "%s: ignoring argument '%s' (to give -F a script, write -F/path/to/hook)\n",
                 argv[0], (const char *)g_ptr_array_index(cfg->ignored_args, i));

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sga-base64.h"
 #include "sga-utf8.h"
 
 /* One read() takes at most this: the pipe itself holds 64 KiB. */
@@ -96,7 +97,7 @@ char *sga_exec_output_take(SgaExecOutput *o, size_t max)
     if (n == 0) {
         return NULL;
     }
-    text = g_base64_encode(p, n);
+    text = sga_base64_encode(p, n);
     o->start += n;
     return text;
 }
@@ -109,7 +110,7 @@ char *sga_exec_output_take_all(SgaExecOutput *o)
     if (n == 0) {
         return NULL;
     }
-    text = g_base64_encode(o->buf->data + o->start, n);
+    text = sga_base64_encode(o->buf->data + o->start, n);
     o->start += n;
     return text;
 }

@@ -92,7 +92,7 @@ typedef struct ExecJob {
     bool exited;                /* the child itself ended */
     int exitcode, signo;
     bool finished;              /* exited, and every captured stream at its end */
-    GList *finished_link;       /* in exec_state.finished while uncollected */
+    GList *ended_link;          /* in exec_state.ended once the child ended */
     guint timeout_source;
     bool timed_out;
 } ExecJob;
@@ -100,7 +100,7 @@ typedef struct ExecJob {
 static struct {
     SgaExecSettings settings;
     GHashTable *jobs;           /* &ExecJob.pid -> ExecJob */
-    GQueue finished;            /* finished, uncollected jobs, oldest first */
+    GQueue ended;               /* jobs whose child ended, not yet collected, oldest first */
 } exec_state;
 
 static void exec_job_free(gpointer data)
@@ -110,8 +110,8 @@ static void exec_job_free(gpointer data)
     if (job->timeout_source) {
         g_source_remove(job->timeout_source);
     }
-    if (job->finished_link) {
-        g_queue_delete_link(&exec_state.finished, job->finished_link);
+    if (job->ended_link) {
+        g_queue_delete_link(&exec_state.ended, job->ended_link);
     }
     sga_child_free(job->child);
     sga_exec_output_clear(&job->output[SGA_CHILD_STDOUT]);
@@ -124,7 +124,7 @@ void sga_exec_init(const SgaExecSettings *settings)
     exec_state.settings = *settings;
     if (!exec_state.jobs) {
         exec_state.jobs = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, exec_job_free);
-        g_queue_init(&exec_state.finished);
+        g_queue_init(&exec_state.ended);
     }
 }
 
@@ -169,19 +169,21 @@ static size_t exec_job_pending(const ExecJob *job)
     return n;
 }
 
-/* Keep finished, uncollected processes within SGA_EXEC_MAX_FINISHED and
- * SGA_EXEC_FINISHED_BYTES by forgetting the oldest. */
-static void exec_finished_trim(void)
+/* Keep ended, uncollected processes within SGA_EXEC_MAX_FINISHED and
+ * SGA_EXEC_FINISHED_BYTES by forgetting the oldest. A process counts from when
+ * it ends, even while its full buffer keeps the rest of its output in the pipe,
+ * or while something it started still holds its pipes. */
+static void exec_ended_trim(void)
 {
     size_t bytes = 0;
 
-    for (GList *l = exec_state.finished.head; l; l = l->next) {
+    for (GList *l = exec_state.ended.head; l; l = l->next) {
         bytes += exec_job_pending(l->data);
     }
     /* The newest stays whatever its size: it may be the job being answered for. */
-    while (exec_state.finished.length > SGA_EXEC_MAX_FINISHED ||
-           (bytes > SGA_EXEC_FINISHED_BYTES && exec_state.finished.length > 1)) {
-        ExecJob *oldest = g_queue_peek_head(&exec_state.finished);
+    while (exec_state.ended.length > SGA_EXEC_MAX_FINISHED ||
+           (bytes > SGA_EXEC_FINISHED_BYTES && exec_state.ended.length > 1)) {
+        ExecJob *oldest = g_queue_peek_head(&exec_state.ended);
         bytes -= exec_job_pending(oldest);
         g_warning("forgetting process %" G_GINT64_FORMAT ": it ended and its status was never "
                   "collected", oldest->pid);
@@ -201,15 +203,15 @@ static void exec_job_update(ExecJob *job)
         }
     }
     job->finished = true;
-    g_queue_push_tail(&exec_state.finished, job);
-    job->finished_link = exec_state.finished.tail;
-    exec_finished_trim();
 }
 
 static void exec_job_exited(ExecJob *job)
 {
     job->exited = true;
     sga_child_exit_status(job->child, &job->exitcode, &job->signo);
+    g_queue_push_tail(&exec_state.ended, job);
+    job->ended_link = exec_state.ended.tail;
+    exec_ended_trim();
 }
 
 static void exec_child_readable(SgaChildStream stream, void *opaque)

@@ -1,4 +1,4 @@
-/* sga-base64.c: qemu-ga's base64 input check in front of glib's decoder. */
+/* sga-base64.c: qemu-ga's base64 input check in front of glib's decoder; an encoder. */
 #include "sga-base64.h"
 
 #include <string.h>
@@ -21,4 +21,31 @@ guint8 *sga_base64_decode(const char *text, gsize *len, GError **error)
         return g_malloc0(1);
     }
     return g_base64_decode(text, len);
+}
+
+char *sga_base64_encode(const guint8 *data, size_t len)
+{
+    /* The first 64 characters of the alphabet are the digits. */
+    const char *digit = base64_alphabet;
+    char *text = g_malloc(len / 3 * 4 + 5);
+    char *o = text;
+    size_t i = 0;
+
+    for (; len - i >= 3; i += 3, o += 4) {
+        guint32 v = (guint32)data[i] << 16 | (guint32)data[i + 1] << 8 | data[i + 2];
+        o[0] = digit[v >> 18];
+        o[1] = digit[(v >> 12) & 63];
+        o[2] = digit[(v >> 6) & 63];
+        o[3] = digit[v & 63];
+    }
+    if (len - i > 0) {
+        guint32 v = (guint32)data[i] << 16 | (len - i == 2 ? (guint32)data[i + 1] << 8 : 0);
+        o[0] = digit[v >> 18];
+        o[1] = digit[(v >> 12) & 63];
+        o[2] = len - i == 2 ? digit[(v >> 6) & 63] : '=';
+        o[3] = '=';
+        o += 4;
+    }
+    *o = '\0';
+    return text;
 }

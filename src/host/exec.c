@@ -104,28 +104,63 @@ void sga_host_exec_clear(SgaHostExec *exec)
     memset(exec, 0, sizeof(*exec));
 }
 
-/* Which of streamga's extensions the agent lists in guest-info. */
-static void exec_extensions(SgaClient *client, int timeout_ms, bool *kill, bool *input, GError **error)
+/* What the agent can do beyond qemu-ga 7.2: streamga's extensions (commands in
+ * guest-info; their guest-exec arguments come with them), and the capture
+ * modes of qemu-ga 8.1 and later. */
+typedef struct {
+    bool kill;
+    bool input;
+    bool capture_modes;
+} ExecAgentCaps;
+
+static bool command_enabled(json_object *cmd, const char *wanted)
+{
+    json_object *name, *enabled;
+
+    return json_object_object_get_ex(cmd, "name", &name) &&
+           json_object_object_get_ex(cmd, "enabled", &enabled) && json_object_get_boolean(enabled) &&
+           strcmp(json_object_get_string(name), wanted) == 0;
+}
+
+static void exec_agent_caps(SgaClient *client, int timeout_ms, ExecAgentCaps *caps, GError **error)
 {
     json_object *info = sga_client_call(client, "guest-info", NULL, timeout_ms, error);
-    json_object *cmds;
+    json_object *cmds, *version;
+    unsigned major = 0, minor = 0;
 
-    *kill = *input = false;
-    if (!info || !json_object_object_get_ex(info, "supported_commands", &cmds)) {
-        json_object_put(info);
+    memset(caps, 0, sizeof(*caps));
+    if (!info) {
         return;
     }
-    for (size_t i = 0; i < json_object_array_length(cmds); i++) {
-        json_object *name, *enabled;
-        json_object *c = json_object_array_get_idx(cmds, i);
-        if (!json_object_object_get_ex(c, "name", &name) ||
-            !json_object_object_get_ex(c, "enabled", &enabled) || !json_object_get_boolean(enabled)) {
-            continue;
+    if (json_object_object_get_ex(info, "supported_commands", &cmds) &&
+        json_object_is_type(cmds, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(cmds); i++) {
+            json_object *c = json_object_array_get_idx(cmds, i);
+            caps->kill |= command_enabled(c, EXT_KILL);
+            caps->input |= command_enabled(c, EXT_INPUT);
         }
-        *kill |= strcmp(json_object_get_string(name), EXT_KILL) == 0;
-        *input |= strcmp(json_object_get_string(name), EXT_INPUT) == 0;
     }
+    if (json_object_object_get_ex(info, "version", &version)) {
+        sscanf(json_object_get_string(version), "%u.%u", &major, &minor);
+    }
+    caps->capture_modes = caps->kill || major > 8 || (major == 8 && minor >= 1);
     json_object_put(info);
+}
+
+/* Options the agent cannot honour are refused before anything runs. */
+static bool exec_check_caps(const SgaHostExec *exec, const ExecAgentCaps *caps, GError **error)
+{
+    if (exec->time_limit > 0 && !caps->kill) {
+        g_set_error(error, SGA_CLIENT_ERROR, SGA_CLIENT_ERROR_AGENT,
+                    "-T needs an agent with streamga's exec extensions (%s)", EXT_KILL);
+        return false;
+    }
+    if (exec->merge && !caps->capture_modes) {
+        g_set_error(error, SGA_CLIENT_ERROR, SGA_CLIENT_ERROR_AGENT,
+                    "-m needs streamga or qemu-ga 8.1 or later (merged capture)");
+        return false;
+    }
+    return true;
 }
 
 static json_object *string_array(char *const *items, guint n)
@@ -220,14 +255,16 @@ static void stdin_read(ExecStdin *in, GByteArray *buf, size_t max, bool wait)
 
 /* With the input extension: send what stdin has now, and close the program's
  * stdin after our end of file. An agent whose stdin buffer is full refuses:
- * the bytes are kept and offered again after the next poll. */
-static void stdin_pump(ExecStdin *in, SgaClient *client, gint64 pid, int timeout_ms, GError **error)
+ * the bytes are kept and offered again after the next poll. True when the
+ * agent took bytes (input is flowing: keep polling quickly). */
+static bool stdin_pump(ExecStdin *in, SgaClient *client, gint64 pid, int timeout_ms, GError **error)
 {
     json_object *args, *ret;
     GError *local = NULL;
+    bool sent;
 
     if (in->fd < 0) {
-        return;
+        return false;
     }
     if (!in->held) {
         in->held = g_byte_array_new();
@@ -235,7 +272,7 @@ static void stdin_pump(ExecStdin *in, SgaClient *client, gint64 pid, int timeout
     }
     if (in->held->len == 0 && !in->eof) {
         g_clear_pointer(&in->held, g_byte_array_unref);
-        return;
+        return false;
     }
     args = json_object_new_object();
     json_object_object_add(args, "pid", json_object_new_int64(pid));
@@ -251,14 +288,16 @@ static void stdin_pump(ExecStdin *in, SgaClient *client, gint64 pid, int timeout
     json_object_put(ret);
     if (local && local->code == SGA_CLIENT_ERROR_AGENT && strstr(local->message, "is full")) {
         g_error_free(local);
-        return;
+        return false;
     }
+    sent = !local && in->held->len > 0;
     g_clear_pointer(&in->held, g_byte_array_unref);
     if (local) {
         g_propagate_error(error, local);
     } else if (in->eof) {
         stdin_clear(in);
     }
+    return sent;
 }
 
 static gint64 exec_start(const SgaHostExec *exec, SgaClient *client, int timeout_ms, ExecStdin *in,
@@ -332,15 +371,18 @@ int sga_host_exec_run(const SgaHostExec *exec, SgaClient *client, int timeout_ms
 {
     struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
     ExecStdin in = { .fd = -1 };
-    bool have_kill, have_input;
+    ExecAgentCaps caps;
     int status = 0, sent = 0;
     gint64 pid, delay = SGA_HOST_POLL_MIN_US;
 
-    exec_extensions(client, timeout_ms, &have_kill, &have_input, error);
-    if (*error || (exec->stdin_path && !stdin_open(&in, exec->stdin_path))) {
+    exec_agent_caps(client, timeout_ms, &caps, error);
+    if (*error || !exec_check_caps(exec, &caps, error)) {
+        return 0;
+    }
+    if (exec->stdin_path && !stdin_open(&in, exec->stdin_path)) {
         return 2;
     }
-    pid = exec_start(exec, client, timeout_ms, &in, have_input, error);
+    pid = exec_start(exec, client, timeout_ms, &in, caps.input, error);
     if (pid < 0) {
         stdin_clear(&in);
         return 0;
@@ -351,17 +393,17 @@ int sga_host_exec_run(const SgaHostExec *exec, SgaClient *client, int timeout_ms
 
     for (;;) {
         json_object *args, *st, *v;
-        bool got;
+        bool got = false;
 
         if (interrupts) {
-            exec_interrupt(client, pid, have_kill, timeout_ms, &sent);
-            if (!have_kill) {
+            exec_interrupt(client, pid, caps.kill, timeout_ms, &sent);
+            if (!caps.kill) {
                 status = 128 + SIGINT;
                 break;
             }
         }
         if (in.streaming) {
-            stdin_pump(&in, client, pid, timeout_ms, error);
+            got = stdin_pump(&in, client, pid, timeout_ms, error);
             if (*error) {
                 break;
             }
@@ -373,7 +415,7 @@ int sga_host_exec_run(const SgaHostExec *exec, SgaClient *client, int timeout_ms
         if (!st) {
             break;
         }
-        got = exec_print(st, "out-data", STDOUT_FILENO);
+        got |= exec_print(st, "out-data", STDOUT_FILENO);
         got |= exec_print(st, "err-data", STDERR_FILENO);
         if (json_object_object_get_ex(st, "exited", &v) && json_object_get_boolean(v)) {
             if (json_object_object_get_ex(st, "__org.streamga_timed-out", &v) && json_object_get_boolean(v)) {

@@ -81,6 +81,6 @@ void sga_child_free(SgaChild *child);
 /* Called once at start-up: raise the agent's open-file limit to the hard limit
  * (hundreds of concurrent execs need three pipes each), remembering the original
  * for the children, which get it back. */
-void sga_child_raise_fd_limit(void);
+void sga_child_save_fd_limit(void);
 
 #endif

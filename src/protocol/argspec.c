@@ -29,12 +29,21 @@ static bool fail_type(GError **error, const char *path, const char *expected)
  * the member's own name, not its path, and "null" for a list element. */
 static const char *member_name(const char *path)
 {
-    const char *dot = strrchr(path, '.');
+    const char *name = path;
 
     if (g_str_has_suffix(path, "]")) {
         return "null";
     }
-    return dot ? dot + 1 : path;
+    /* Members are joined with '.', but a downstream extension's name
+     * (__RFQDN_name) has dots of its own, in the RFQDN before its first '_'. */
+    for (const char *p = path; *p; p++) {
+        if (p == name && g_str_has_prefix(p, "__") && strchr(p + 2, '_')) {
+            p = strchr(p + 2, '_');
+        } else if (*p == '.') {
+            name = p + 1;
+        }
+    }
+    return name;
 }
 
 /* json-c stores integers above INT64_MAX as uint64 and clamps get_int64. */

@@ -52,30 +52,38 @@ class BenchError(Exception):
     pass
 
 
-def build_pingclient(tmpdir):
+def build_c_client(tmpdir, name):
+    """Compile tests/bench/NAME.c into tmpdir and return the program's path."""
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
-        raise BenchError("no C compiler (cc) found to build pingclient.c")
-    out = os.path.join(tmpdir, "pingclient")
+        raise BenchError("no C compiler (cc) found to build %s.c" % name)
+    out = os.path.join(tmpdir, name)
     subprocess.run([cc, "-O2", "-std=c11", "-Wall", "-Wextra", "-o", out,
-                    os.path.join(HERE, "pingclient.c")], check=True, timeout=120)
+                    os.path.join(HERE, name + ".c")], check=True, timeout=120)
     return out
 
 
-def run_client(pingclient, args, timeout, env=None, cpus=None):
-    """Run pingclient (on the given CPUs) and return its JSON result; any failure is a
+def build_pingclient(tmpdir):
+    return build_c_client(tmpdir, "pingclient")
+
+
+def run_client(client, args, timeout, env=None, cpus=None):
+    """Run a C client (on the given CPUs) and return its JSON result; any failure is a
     BenchError."""
+    name = os.path.basename(client)
+
     def pin():
         if cpus is not None:
             os.sched_setaffinity(0, cpus)
     try:
-        p = subprocess.run([pingclient, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        p = subprocess.run([client, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout, env=env, preexec_fn=pin)
     except subprocess.TimeoutExpired:
-        raise BenchError("pingclient %s timed out" % args[0])
+        raise BenchError("%s %s timed out" % (name, args[0]))
     if p.returncode != 0:
-        raise BenchError("pingclient %s failed (%d): %s%s" % (
-            args[0], p.returncode, p.stderr.decode(errors="replace"), p.stdout.decode()))
+        raise BenchError("%s %s failed (%d): %s%s" % (
+            name, args[0], p.returncode, p.stderr.decode(errors="replace"),
+            p.stdout.decode(errors="replace")[:2000]))
     return json.loads(p.stdout)
 
 

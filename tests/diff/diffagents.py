@@ -76,13 +76,16 @@ def _sync_request(sync_id, delimited=False):
 class AgentPair:
     """streamga and qemu-ga, each in -m unix-listen with its own directory, statedir and pidfile."""
 
-    def __init__(self, streamga_binary, qemu_ga_binary, workdir, extra_args=()):
+    def __init__(self, streamga_binary, qemu_ga_binary, workdir, extra_args=(), streamga_args=()):
+        """extra_args go to both agents; streamga_args (its own options, which
+        qemu-ga would refuse, such as --exec-output) only to streamga."""
         workdir = str(workdir)
         self.agents = {}
         for name, binary in zip(NAMES, (streamga_binary, qemu_ga_binary)):
             d = os.path.join(workdir, name)
             os.makedirs(d, exist_ok=True)
-            self.agents[name] = AgentProcess(binary, d, extra_args=extra_args)
+            args = tuple(extra_args) + (tuple(streamga_args) if name == LEFT else ())
+            self.agents[name] = AgentProcess(binary, d, extra_args=args)
         # Set when an exchange was cut short: the agents may hold unread replies
         # or a half-parsed request, so the pair must not be reused.
         self.dirty = False
@@ -122,6 +125,12 @@ class AgentPair:
         for by the clock. The payload must therefore end as a complete message.
         """
         return self._guarded(lambda: {name: self._exchange_one(agent, payload)
+                                      for name, agent in self.agents.items()})
+
+    def exchange_each(self, payloads):
+        """Like exchange, with a payload per agent ({name: bytes}): for requests that
+        must differ, such as a status for the pid each agent handed out."""
+        return self._guarded(lambda: {name: self._exchange_one(agent, payloads[name])
                                       for name, agent in self.agents.items()})
 
     @staticmethod

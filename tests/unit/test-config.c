@@ -605,6 +605,285 @@ static void test_usage(Fixture *fx, gconstpointer data)
     }
 }
 
+/* ---- streamga's exec settings ([streamga], --exec-*) --------------------------------- */
+
+/* Finalize must succeed; then the exec settings are as given. */
+static void assert_exec_settings(Fixture *fx, bool stream_output, size_t buffer_size, size_t reply_size)
+{
+    GError *error = NULL;
+
+    g_assert_true(sga_config_finalize(fx->cfg, false, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(fx->cfg->exec.stream_output, ==, stream_output);
+    g_assert_cmpuint(fx->cfg->exec.buffer_size, ==, buffer_size);
+    g_assert_cmpuint(fx->cfg->exec.reply_size, ==, reply_size);
+}
+
+static void config_reset(Fixture *fx)
+{
+    sga_config_free(fx->cfg);
+    fx->cfg = sga_config_new();
+}
+
+static void test_exec_defaults(Fixture *fx, gconstpointer data)
+{
+    PARSE_OK(fx, "-v");
+    g_assert_null(fx->cfg->exec_output);
+    g_assert_null(fx->cfg->exec_buffer_size);
+    g_assert_null(fx->cfg->exec_reply_size);
+    /* Streaming, 4 MiB buffers, 1 MiB replies (docs/exec.md). */
+    assert_exec_settings(fx, true, (size_t)4 << 20, (size_t)1 << 20);
+    g_assert_cmpuint(fx->cfg->exec.buffer_size, ==, SGA_EXEC_BUFFER_DEFAULT);
+    g_assert_cmpuint(fx->cfg->exec.reply_size, ==, SGA_EXEC_REPLY_DEFAULT);
+}
+
+static void test_exec_options(Fixture *fx, gconstpointer data)
+{
+    PARSE_OK(fx, "--exec-output=at-exit", "--exec-buffer-size=64K", "--exec-reply-size", "2M");
+    g_assert_cmpstr(fx->cfg->exec_output, ==, "at-exit");
+    g_assert_cmpstr(fx->cfg->exec_buffer_size, ==, "64K");
+    g_assert_cmpstr(fx->cfg->exec_reply_size, ==, "2M");
+    assert_exec_settings(fx, false, (size_t)64 << 10, (size_t)2 << 20);
+
+    config_reset(fx);
+    PARSE_OK(fx, "--exec-output", "stream", "--exec-buffer-size", "4194304", "--exec-reply-size=1024");
+    assert_exec_settings(fx, true, (size_t)4 << 20, 1024);
+
+    /* The last one given wins; they mix with qemu-ga's options in any order. */
+    config_reset(fx);
+    PARSE_OK(fx, "--exec-output=at-exit", "-v", "--exec-output=stream", "--exec-reply-size=8K",
+             "-m", "unix-listen", "--exec-reply-size=16K");
+    g_assert_true(fx->cfg->verbose);
+    g_assert_cmpstr(fx->cfg->method, ==, "unix-listen");
+    g_assert_cmpstr(fx->cfg->exec_output, ==, "stream");
+    g_assert_cmpstr(fx->cfg->exec_reply_size, ==, "16K");
+
+    /* A missing argument is a usage error, like any option's. */
+    static const char *const missing[][2] = {
+        { "--exec-output", NULL }, { "--exec-buffer-size", NULL }, { "--exec-reply-size", NULL },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(missing); i++) {
+        GError *error = NULL;
+        config_reset(fx);
+        g_assert_cmpint(parse_argv(fx, missing[i], &error), ==, SGA_CONFIG_FAILED);
+        g_assert_error(error, SGA_ERROR, SGA_ERROR_GENERIC);
+        g_assert_cmpstr(error->message, ==, "Unknown option, try 'streamga --help' for more information.");
+        g_error_free(error);
+    }
+}
+
+static void test_exec_output_values(Fixture *fx, gconstpointer data)
+{
+    static const char *const bad[] = { "", "AT-EXIT", "Stream", "at_exit", "atexit", "stream ", "none", "1" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *option = g_strdup_printf("--exec-output=%s", bad[i]);
+        g_autofree char *message = g_strdup_printf("invalid exec-output '%s': expected stream or at-exit",
+                                                   bad[i]);
+        config_reset(fx);
+        /* Parsing keeps the text; finalize judges it. */
+        PARSE_OK(fx, option);
+        assert_finalize_error(fx, false, message);
+    }
+}
+
+static void assert_size(Fixture *fx, const char *option, const char *text, size_t expected)
+{
+    g_autofree char *arg = g_strdup_printf("--%s=%s", option, text);
+
+    config_reset(fx);
+    PARSE_OK(fx, arg);
+    g_test_message("%s", arg);
+    assert_exec_settings(fx, true,
+                         strcmp(option, "exec-buffer-size") == 0 ? expected : SGA_EXEC_BUFFER_DEFAULT,
+                         strcmp(option, "exec-reply-size") == 0 ? expected : SGA_EXEC_REPLY_DEFAULT);
+}
+
+static void assert_size_refused(Fixture *fx, const char *option, const char *text, const char *range)
+{
+    g_autofree char *arg = g_strdup_printf("--%s=%s", option, text);
+    g_autofree char *message = g_strdup_printf("invalid %s '%s': expected a size from %s bytes "
+                                               "(K, M, G suffixes allowed)", option, text, range);
+
+    config_reset(fx);
+    PARSE_OK(fx, arg);
+    g_test_message("%s", arg);
+    assert_finalize_error(fx, false, message);
+}
+
+static void test_exec_sizes(Fixture *fx, gconstpointer data)
+{
+    static const char buffer_range[] = "4096 to 268435456";
+    static const char reply_range[] = "1024 to 16777216";
+    static const char *const malformed[] = {
+        "", "K", "-1", "+4M", " 4M", "4M ", "4MB", "4 M", "4.5M", "0x1000", "4T", "4KK", "1e6",
+        "99999999999999999999", "18446744073709551616K",
+    };
+
+    /* Plain bytes and binary K, M, G multiples, either case, at both bounds. */
+    assert_size(fx, "exec-buffer-size", "4096", 4096);
+    assert_size(fx, "exec-buffer-size", "4K", 4096);
+    assert_size(fx, "exec-buffer-size", "4k", 4096);
+    assert_size(fx, "exec-buffer-size", "1000000", 1000000);
+    assert_size(fx, "exec-buffer-size", "3M", (size_t)3 << 20);
+    assert_size(fx, "exec-buffer-size", "256m", (size_t)256 << 20);
+    assert_size(fx, "exec-buffer-size", "262144K", (size_t)256 << 20);
+    assert_size(fx, "exec-buffer-size", "268435456", (size_t)256 << 20);
+    assert_size(fx, "exec-buffer-size", "0004K", 4096);
+    assert_size(fx, "exec-reply-size", "1024", 1024);
+    assert_size(fx, "exec-reply-size", "1K", 1024);
+    assert_size(fx, "exec-reply-size", "16M", (size_t)16 << 20);
+    assert_size(fx, "exec-reply-size", "16384k", (size_t)16 << 20);
+    assert_size(fx, "exec-reply-size", "65537", 65537);
+
+    /* Out of bounds, by one byte or by a suffix. */
+    assert_size_refused(fx, "exec-buffer-size", "4095", buffer_range);
+    assert_size_refused(fx, "exec-buffer-size", "3K", buffer_range);
+    assert_size_refused(fx, "exec-buffer-size", "0", buffer_range);
+    assert_size_refused(fx, "exec-buffer-size", "268435457", buffer_range);
+    assert_size_refused(fx, "exec-buffer-size", "257M", buffer_range);
+    assert_size_refused(fx, "exec-buffer-size", "1G", buffer_range);
+    assert_size_refused(fx, "exec-buffer-size", "0G", buffer_range);
+    assert_size_refused(fx, "exec-reply-size", "1023", reply_range);
+    assert_size_refused(fx, "exec-reply-size", "0K", reply_range);
+    assert_size_refused(fx, "exec-reply-size", "16777217", reply_range);
+    assert_size_refused(fx, "exec-reply-size", "17M", reply_range);
+    assert_size_refused(fx, "exec-reply-size", "1g", reply_range);
+    /* Not sizes at all, including values that overflow on the way. */
+    for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {
+        assert_size_refused(fx, "exec-buffer-size", malformed[i], buffer_range);
+        assert_size_refused(fx, "exec-reply-size", malformed[i], reply_range);
+    }
+}
+
+static void test_exec_config_file(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *path = conf_write(fx, "streamga.conf",
+        "[general]\n"
+        "method=isa-serial\n"
+        "[streamga]\n"
+        "exec-output=at-exit\n"
+        "exec-buffer-size=128K\n"
+        "exec-reply-size=3M\n"
+        "future-key=ignored\n");
+
+    PARSE_OK(fx, "-c", path);
+    g_assert_cmpstr(fx->cfg->method, ==, "isa-serial");
+    g_assert_cmpstr(fx->cfg->exec_output, ==, "at-exit");
+    assert_exec_settings(fx, false, (size_t)128 << 10, (size_t)3 << 20);
+
+    /* The command line wins over the file, key by key. */
+    config_reset(fx);
+    PARSE_OK(fx, "--exec-output=stream", "-c", path, "--exec-reply-size=2K");
+    assert_exec_settings(fx, true, (size_t)128 << 10, 2048);
+
+    /* Through $QGA_CONF as well. */
+    config_reset(fx);
+    g_setenv("QGA_CONF", path, TRUE);
+    PARSE_OK(fx, "-v");
+    assert_exec_settings(fx, false, (size_t)128 << 10, (size_t)3 << 20);
+    g_setenv("QGA_CONF", fx->absent_conf, TRUE);
+}
+
+static void test_exec_config_file_groups(Fixture *fx, gconstpointer data)
+{
+    /* The keys belong to [streamga]: in qemu-ga's [general] group, or another
+     * group, they are not read. */
+    g_autofree char *general = conf_write(fx, "general.conf",
+        "[general]\nexec-output=at-exit\nexec-buffer-size=8K\n[other]\nexec-reply-size=2K\n");
+    g_autofree char *empty_group = conf_write(fx, "empty.conf", "[streamga]\n");
+
+    PARSE_OK(fx, "-c", general);
+    g_assert_null(fx->cfg->exec_output);
+    assert_exec_settings(fx, true, SGA_EXEC_BUFFER_DEFAULT, SGA_EXEC_REPLY_DEFAULT);
+
+    config_reset(fx);
+    PARSE_OK(fx, "-c", empty_group);
+    assert_exec_settings(fx, true, SGA_EXEC_BUFFER_DEFAULT, SGA_EXEC_REPLY_DEFAULT);
+}
+
+static void test_exec_config_file_errors(Fixture *fx, gconstpointer data)
+{
+    GError *error = NULL;
+    g_autofree char *bad_mode = conf_write(fx, "mode.conf", "[streamga]\nexec-output=later\n");
+    g_autofree char *bad_size = conf_write(fx, "size.conf", "[streamga]\nexec-buffer-size=1K\n");
+    g_autofree char *bad_escape = conf_write(fx, "escape.conf", "[streamga]\nexec-reply-size=1\\q\n");
+    g_autofree char *prefix = g_strdup_printf("error loading configuration from path: %s, ", bad_escape);
+
+    /* Values are checked by finalize, with the command line's messages. */
+    PARSE_OK(fx, "-c", bad_mode);
+    assert_finalize_error(fx, false, "invalid exec-output 'later': expected stream or at-exit");
+    config_reset(fx);
+    PARSE_OK(fx, "-c", bad_size);
+    assert_finalize_error(fx, false, "invalid exec-buffer-size '1K': expected a size from 4096 to 268435456 "
+                                     "bytes (K, M, G suffixes allowed)");
+    /* A good command-line value replaces the file's bad one. */
+    config_reset(fx);
+    PARSE_OK(fx, "-c", bad_size, "--exec-buffer-size=8K");
+    assert_exec_settings(fx, true, 8192, SGA_EXEC_REPLY_DEFAULT);
+
+    /* A value the key file cannot read (glib hands back the raw text and an
+     * error) fails the file, as in qemu-ga, in [streamga] and in [general]. */
+    config_reset(fx);
+    g_assert_cmpint(PARSE(fx, &error, "-c", bad_escape), ==, SGA_CONFIG_FAILED);
+    g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+    g_clear_error(&error);
+
+    g_autofree char *general_escape = conf_write(fx, "general-escape.conf", "[general]\nstatedir=/a\\q\n");
+    g_free(prefix);
+    prefix = g_strdup_printf("error loading configuration from path: %s, ", general_escape);
+    config_reset(fx);
+    g_assert_cmpint(PARSE(fx, &error, "-c", general_escape), ==, SGA_CONFIG_FAILED);
+    g_assert_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+    g_clear_error(&error);
+}
+
+static void test_exec_dump(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *dump = NULL, *again = NULL, *path = NULL;
+    const char *streamga_part;
+
+    /* The dump shows the values in effect, in bytes, whatever form they were
+     * given in, and reads back to the same dump. */
+    PARSE_OK(fx, "-D", "--exec-output=at-exit", "--exec-buffer-size=256m", "--exec-reply-size=1k");
+    dump = dump_of(fx);
+    streamga_part = strstr(dump, "\n[streamga]\n");
+    g_assert_nonnull(streamga_part);
+    g_assert_cmpstr(streamga_part, ==,
+                    "\n[streamga]\n"
+                    "exec-output=at-exit\n"
+                    "exec-buffer-size=268435456\n"
+                    "exec-reply-size=1024\n");
+
+    path = conf_write(fx, "dumped.conf", dump);
+    config_reset(fx);
+    PARSE_OK(fx, "-c", path);
+    again = dump_of(fx);
+    g_assert_cmpstr(again, ==, dump);
+    g_assert_false(fx->cfg->exec.stream_output);
+
+    /* From a file too. */
+    g_free(path);
+    g_free(dump);
+    path = conf_write(fx, "given.conf", "[streamga]\nexec-reply-size=64K\n");
+    config_reset(fx);
+    PARSE_OK(fx, "-c", path);
+    dump = dump_of(fx);
+    g_assert_nonnull(strstr(dump, "\n[streamga]\nexec-output=stream\nexec-buffer-size=4194304\n"
+                                  "exec-reply-size=65536\n"));
+}
+
+static void test_exec_usage(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *usage = sga_config_usage("streamga");
+
+    g_assert_nonnull(strstr(usage, "--exec-output=stream|at-exit"));
+    g_assert_nonnull(strstr(usage, "--exec-buffer-size=SIZE"));
+    g_assert_nonnull(strstr(usage, "--exec-reply-size=SIZE"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -628,6 +907,15 @@ int main(int argc, char **argv)
     ADD("/config/dump-everything", test_dump_everything);
     ADD("/config/dump-round-trip", test_dump_round_trip);
     ADD("/config/usage", test_usage);
+    ADD("/config/exec/defaults", test_exec_defaults);
+    ADD("/config/exec/options", test_exec_options);
+    ADD("/config/exec/output-values", test_exec_output_values);
+    ADD("/config/exec/sizes", test_exec_sizes);
+    ADD("/config/exec/config-file", test_exec_config_file);
+    ADD("/config/exec/config-file-groups", test_exec_config_file_groups);
+    ADD("/config/exec/config-file-errors", test_exec_config_file_errors);
+    ADD("/config/exec/dump", test_exec_dump);
+    ADD("/config/exec/usage", test_exec_usage);
 #undef ADD
     return g_test_run();
 }

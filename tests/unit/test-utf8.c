@@ -171,6 +171,143 @@ static void test_round_trip(void)
     }
 }
 
+/* ---- sga_utf8_whole_prefix ------------------------------------------------------ */
+
+static size_t whole_prefix(const char *s, size_t len)
+{
+    return sga_utf8_whole_prefix((const unsigned char *)s, len);
+}
+
+#define WHOLE(literal) whole_prefix((literal), sizeof(literal) - 1)
+
+static void test_whole_prefix_empty_and_ascii(void)
+{
+    char ascii[128];
+
+    g_assert_cmpuint(sga_utf8_whole_prefix((const unsigned char *)"", 0), ==, 0);
+    /* The length counts, not what follows in memory. */
+    g_assert_cmpuint(whole_prefix("\xe2\x82\xac", 0), ==, 0);
+    g_assert_cmpuint(WHOLE("a"), ==, 1);
+    g_assert_cmpuint(WHOLE("hello\n"), ==, 6);
+    /* Every ASCII byte, NUL included, ends a whole prefix. */
+    for (int c = 0; c < 0x80; c++) {
+        ascii[c] = (char)c;
+        g_assert_cmpuint(whole_prefix(ascii, (size_t)c + 1), ==, (size_t)c + 1);
+        g_assert_cmpuint(whole_prefix(ascii + c, 1), ==, 1);
+    }
+}
+
+/* Every prefix of the character's encoding, after each context: the cut falls
+ * before the character unless it is complete (or not started). */
+static void assert_splits(const char *enc, size_t enc_len)
+{
+    static const char *const contexts[] = { "", "x", "\xc3\xa9", "ab\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff" };
+    char buf[16];
+
+    for (size_t c = 0; c < G_N_ELEMENTS(contexts); c++) {
+        size_t ctx_len = strlen(contexts[c]);
+        memcpy(buf, contexts[c], ctx_len);
+        memcpy(buf + ctx_len, enc, enc_len);
+        for (size_t k = 0; k <= enc_len; k++) {
+            size_t expected = ctx_len + (k == enc_len ? k : 0);
+            if (sga_utf8_whole_prefix((const unsigned char *)buf, ctx_len + k) != expected) {
+                g_test_message("context %zu, %zu of %zu bytes of U+%04X", c, k, enc_len,
+                               g_utf8_get_char_validated(enc, (gssize)enc_len));
+            }
+            g_assert_cmpuint(sga_utf8_whole_prefix((const unsigned char *)buf, ctx_len + k), ==, expected);
+        }
+    }
+}
+
+static void test_whole_prefix_every_split(void)
+{
+    /* Every Unicode scalar value: 1 to 4 bytes, every split. */
+    for (gunichar cp = 0; cp <= 0x10FFFF; cp++) {
+        char enc[6];
+        int n;
+
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            continue;
+        }
+        n = g_unichar_to_utf8(cp, enc);
+        g_assert_cmpint(n, >=, 1);
+        g_assert_cmpint(n, <=, 4);
+        assert_splits(enc, (size_t)n);
+    }
+}
+
+static void test_whole_prefix_invalid_leads(void)
+{
+    /* C0 and C1 only start overlong forms; F5-FF start nothing: never held back,
+     * whatever follows them. */
+    static const unsigned char never[] = { 0xC0, 0xC1, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC,
+                                           0xFD, 0xFE, 0xFF };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(never); i++) {
+        unsigned char buf[8] = { 'a', never[i], 0x80, 0x80, 0x80 };
+        for (size_t len = 1; len <= 5; len++) {
+            g_assert_cmpuint(sga_utf8_whole_prefix(buf, len), ==, len);
+            g_assert_cmpuint(sga_utf8_whole_prefix(buf + 1, len - 1), ==, len - 1);
+        }
+    }
+    /* The valid leads just around them are held back when cut short. */
+    g_assert_cmpuint(WHOLE("a\xc2"), ==, 1);
+    g_assert_cmpuint(WHOLE("a\xdf"), ==, 1);
+    g_assert_cmpuint(WHOLE("a\xf4\x8f"), ==, 1);
+    g_assert_cmpuint(WHOLE("a\xf0\x90\x80"), ==, 1);
+    /* An invalid lead before a character cut short does not hide it. */
+    g_assert_cmpuint(WHOLE("\xff\xe2\x82"), ==, 1);
+    g_assert_cmpuint(WHOLE("\xc0\xc3"), ==, 1);
+}
+
+static void test_whole_prefix_continuation_tails(void)
+{
+    /* Continuation bytes with no lead within reach cannot be completed. */
+    g_assert_cmpuint(WHOLE("\x80"), ==, 1);
+    g_assert_cmpuint(WHOLE("\xbf\x80"), ==, 2);
+    g_assert_cmpuint(WHOLE("\x80\x80\x80"), ==, 3);
+    g_assert_cmpuint(WHOLE("\x80\x80\x80\x80"), ==, 4);
+    g_assert_cmpuint(WHOLE("abc\x80\x80\x80\x80"), ==, 7);
+    /* Stray continuations after a complete character, or after ASCII. */
+    g_assert_cmpuint(WHOLE("\xc3\xa9\x80"), ==, 3);
+    g_assert_cmpuint(WHOLE("\xe2\x82\xac\x80"), ==, 4);
+    g_assert_cmpuint(WHOLE("\xf0\x9f\x98\x80\x80"), ==, 5);
+    g_assert_cmpuint(WHOLE("a\x80\x80"), ==, 3);
+    /* A complete sequence ends a whole prefix even when followed by nothing. */
+    g_assert_cmpuint(WHOLE("\xf0\x9f\x98\x80"), ==, 4);
+    /* A cut-short sequence ended by ASCII is not waited for. */
+    g_assert_cmpuint(WHOLE("\xe2\x82" "A"), ==, 3);
+    g_assert_cmpuint(WHOLE("\xf0\x9f" "\n"), ==, 3);
+}
+
+static void test_whole_prefix_random_cuts(void)
+{
+    /* A text of random characters cut anywhere: the prefix is the longest one
+     * ending on a character boundary. */
+    GRand *rand = g_rand_new_with_seed(20240607);
+    GString *text = g_string_new(NULL);
+    GArray *boundaries = g_array_new(FALSE, FALSE, sizeof(size_t));
+
+    for (int i = 0; i < 4000; i++) {
+        static const gunichar ranges[][2] = {
+            { 0, 0x7F }, { 0x80, 0x7FF }, { 0x800, 0xD7FF }, { 0xE000, 0xFFFF }, { 0x10000, 0x10FFFF },
+        };
+        const gunichar *r = ranges[g_rand_int_range(rand, 0, G_N_ELEMENTS(ranges))];
+        g_array_append_val(boundaries, text->len);
+        g_string_append_unichar(text, (gunichar)g_rand_int_range(rand, (gint32)r[0], (gint32)r[1] + 1));
+    }
+    g_array_append_val(boundaries, text->len);
+    for (size_t cut = 0, b = 0; cut <= text->len; cut++) {
+        while (b + 1 < boundaries->len && g_array_index(boundaries, size_t, b + 1) <= cut) {
+            b++;
+        }
+        g_assert_cmpuint(whole_prefix(text->str, cut), ==, g_array_index(boundaries, size_t, b));
+    }
+    g_array_unref(boundaries);
+    g_string_free(text, TRUE);
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -179,5 +316,10 @@ int main(int argc, char **argv)
     g_test_add_func("/utf8/decode-truncated", test_decode_truncated);
     g_test_add_func("/utf8/encode", test_encode);
     g_test_add_func("/utf8/round-trip", test_round_trip);
+    g_test_add_func("/utf8/whole-prefix/empty-and-ascii", test_whole_prefix_empty_and_ascii);
+    g_test_add_func("/utf8/whole-prefix/every-split", test_whole_prefix_every_split);
+    g_test_add_func("/utf8/whole-prefix/invalid-leads", test_whole_prefix_invalid_leads);
+    g_test_add_func("/utf8/whole-prefix/continuation-tails", test_whole_prefix_continuation_tails);
+    g_test_add_func("/utf8/whole-prefix/random-cuts", test_whole_prefix_random_cuts);
     return g_test_run();
 }

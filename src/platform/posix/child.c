@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fd-source.h"
+#include "sga-build-config.h"
 #include "out-queue.h"
 #include "sga-error.h"
 #include "signal-watch.h"
@@ -39,7 +42,7 @@ static SgaSignalWatch *sigchld_watch;
 static struct rlimit original_fd_limit = { RLIM_INFINITY, RLIM_INFINITY };
 static bool fd_limit_raised;
 
-void sga_child_raise_fd_limit(void)
+void sga_child_save_fd_limit(void)
 {
     struct rlimit lim;
 
@@ -164,13 +167,158 @@ static gboolean child_stdin_ready(int fd, GIOCondition revents, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static int pipe_nonblocking(int fds[2])
+/* Only our end becomes non-blocking, later; the child's stays as programs expect. */
+static int pipe_cloexec(int fds[2])
 {
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        return -1;
+    return pipe2(fds, O_CLOEXEC);
+}
+
+/* The file a name without '/' runs as: the first regular, executable file in
+ * the PATH glib would search (env's, else ours, else /bin:/usr/bin:.). NULL
+ * when none: the fork path then produces glib's exact error. */
+static char *program_resolve(const char *name, const char *const *env)
+{
+    const char *path = env ? g_environ_getenv((gchar **)env, "PATH") : NULL;
+
+    if (strchr(name, '/')) {
+        return g_strdup(name);
     }
-    /* Only our end is non-blocking; the child's end stays as programs expect. */
-    return 0;
+    if (!path) {
+        path = g_getenv("PATH");
+    }
+    if (!path) {
+        path = "/bin:/usr/bin:.";
+    }
+    g_auto(GStrv) dirs = g_strsplit(path, ":", -1);
+    for (char **d = dirs; *d; d++) {
+        char *file = g_build_filename(**d ? *d : ".", name, NULL);
+        struct stat st;
+        if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0) {
+            return file;
+        }
+        g_free(file);
+    }
+    return NULL;
+}
+
+/* What the vfork()ed child needs, prepared before: between vfork and exec it
+ * shares the agent's memory and may only make system calls. */
+typedef struct {
+    const char *file;
+    char *const *argv;
+    char *const *envp;
+    int in, out, err;       /* -1: /dev/null */
+    int null_fd;
+    int report_fd;          /* close-on-exec: gets errno if exec fails */
+} SpawnPlan;
+
+static G_GNUC_NORETURN void spawn_child_exec(const SpawnPlan *p)
+{
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    sigset_t none;
+    int err;
+
+    /* Ignored signals (SIGPIPE) would stay ignored across exec; handlers
+     * would point into the agent. The mask stays full until just before exec,
+     * so no handler of the agent's runs in this shared memory. */
+    for (int sig = 1; sig < NSIG; sig++) {
+        sigaction(sig, &dfl, NULL);
+    }
+    setpgid(0, 0);
+    if (fd_limit_raised) {
+        setrlimit(RLIMIT_NOFILE, &original_fd_limit);
+    }
+    if (dup2(p->in >= 0 ? p->in : p->null_fd, 0) < 0 || dup2(p->out >= 0 ? p->out : p->null_fd, 1) < 0 ||
+        dup2(p->err >= 0 ? p->err : p->null_fd, 2) < 0) {
+        goto failed;
+    }
+#ifdef CLOSE_RANGE_CLOEXEC
+    /* Every agent descriptor is close-on-exec already; this covers any that
+     * a library opened without the flag. */
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+#endif
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(p->file, p->argv, p->envp);
+failed:
+    err = errno;
+    if (write(p->report_fd, &err, sizeof(err)) < 0) {
+        /* nothing left to tell it with */
+    }
+    _exit(127);
+}
+
+/* The fast way: vfork starts the program without copying the agent's page
+ * tables and lets the agent run again only once the program is exec'd, about
+ * twice as fast as glib's fork for a short program. It runs a program found
+ * beforehand in the PATH glib would search; anything unusual (not found, no
+ * #!, an exec error) goes glib's way, for glib's behaviour and messages. */
+/* vfork, and exec in the child. Kept apart so that nothing the caller holds in
+ * registers lives across vfork; the signal mask is saved in the plan. */
+static G_GNUC_NO_INLINE pid_t spawn_plan_run(SpawnPlan *plan, sigset_t *saved)
+{
+    sigset_t all;
+    pid_t pid;
+
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, saved);
+#ifdef SGA_SANITIZED
+    pid = fork();       /* sanitizers do not follow a child that shares memory */
+#else
+    pid = vfork();
+#endif
+    if (pid == 0) {
+        spawn_child_exec(plan);
+    }
+    sigprocmask(SIG_SETMASK, saved, NULL);
+    return pid;
+}
+
+/* The fast way: vfork starts the program without copying the agent's page
+ * tables and lets the agent run again only once the program is exec'd, about
+ * twice as fast as glib's fork for a short program. It runs a program found
+ * beforehand in the PATH glib would search; anything unusual (not found, no
+ * #!, an exec error) goes glib's way, for glib's behaviour and messages. */
+static bool child_vfork(const SgaChildSpec *spec, char *const *argv, int in, int out, int err,
+                        GPid *pid_out)
+{
+    g_autofree char *file = program_resolve(spec->path, spec->env);
+    int report[2] = { -1, -1 };
+    SpawnPlan plan;
+    sigset_t saved;
+    pid_t pid;
+    int child_errno = 0;
+    ssize_t n;
+
+    if (!file || pipe2(report, O_CLOEXEC) < 0) {
+        return false;
+    }
+    plan = (SpawnPlan){
+        .file = file, .argv = argv,
+        .envp = spec->env ? (char *const *)spec->env : environ,
+        .in = in, .out = out, .err = err,
+        .null_fd = open("/dev/null", O_RDWR | O_CLOEXEC), .report_fd = report[1],
+    };
+    pid = spawn_plan_run(&plan, &saved);
+    close(report[1]);
+    if (plan.null_fd >= 0) {
+        close(plan.null_fd);
+    }
+    if (pid > 0) {
+        do {
+            n = read(report[0], &child_errno, sizeof(child_errno));
+        } while (n < 0 && errno == EINTR);
+        if (n == sizeof(child_errno)) {
+            waitpid(pid, NULL, 0);      /* it exited with 127 right away */
+            pid = -1;
+        }
+    }
+    close(report[0]);
+    if (pid <= 0) {
+        return false;
+    }
+    *pid_out = pid;
+    return true;
 }
 
 SgaChild *sga_child_spawn(const SgaChildSpec *spec, const SgaChildEvents *events, void *opaque,
@@ -195,8 +343,8 @@ SgaChild *sga_child_spawn(const SgaChildSpec *spec, const SgaChildEvents *events
     }
     g_ptr_array_add(argv, NULL);
 
-    if ((spec->stdin_pipe && pipe_nonblocking(in) < 0) || (want_out && pipe_nonblocking(out) < 0) ||
-        (want_err && pipe_nonblocking(err) < 0)) {
+    if ((spec->stdin_pipe && pipe_cloexec(in) < 0) || (want_out && pipe_cloexec(out) < 0) ||
+        (want_err && pipe_cloexec(err) < 0)) {
         g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "cannot create pipes: %s", g_strerror(errno));
         goto fail;
     }
@@ -213,14 +361,18 @@ SgaChild *sga_child_spawn(const SgaChildSpec *spec, const SgaChildEvents *events
         flags |= G_SPAWN_STDERR_TO_DEV_NULL;
     }
 
-    ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, spec->env, flags,
-                                          child_setup, NULL, in[0], stdout_fd, stderr_fd,
-                                          NULL, NULL, 0, &pid, NULL, NULL, NULL, error);
+    ok = child_vfork(spec, (char *const *)argv->pdata, in[0], stdout_fd, stderr_fd, &pid);
     if (!ok) {
-        goto fail;
+        /* glib's fork path: PATH search, scripts without #!, and its messages */
+        ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, spec->env,
+                                              flags, child_setup, NULL, in[0], stdout_fd, stderr_fd,
+                                              NULL, NULL, 0, &pid, NULL, NULL, NULL, error);
+        if (!ok) {
+            goto fail;
+        }
+        /* Also from this side, so the group exists before anyone signals it. */
+        setpgid(pid, pid);
     }
-    /* Also from this side, so the group exists before anyone signals it. */
-    setpgid(pid, pid);
 
     c = g_new0(SgaChild, 1);
     c->pid = pid;

@@ -5,6 +5,7 @@ typedef struct {
     GSource source;
     gpointer tag;
     int fd;
+    GIOCondition events;
     SgaFdCallback callback;
     gpointer data;
 } FdSource;
@@ -27,6 +28,7 @@ GSource *sga_fd_source_new(int fd, GIOCondition events, SgaFdCallback callback, 
     FdSource *fs = (FdSource *)source;
 
     fs->fd = fd;
+    fs->events = events;
     fs->callback = callback;
     fs->data = data;
     fs->tag = g_source_add_unix_fd(source, fd, events);
@@ -43,7 +45,12 @@ void sga_fd_source_set_events(GSource *source, GIOCondition events)
 {
     FdSource *fs = (FdSource *)source;
 
-    g_source_modify_unix_fd(source, fs->tag, events);
+    /* Every change wakes the main context (an eventfd write now and a read on
+     * the next turn): callers set the same conditions over and over. */
+    if (events != fs->events) {
+        fs->events = events;
+        g_source_modify_unix_fd(source, fs->tag, events);
+    }
 }
 
 void sga_fd_source_clear(GSource **source)
