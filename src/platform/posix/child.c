@@ -1,4 +1,4 @@
-/* child.c: guest-exec children on POSIX: glib's spawn, our pipes, SIGCHLD reaping. */
+/* child.c: guest-exec children on POSIX: vfork (or glib's spawn), our pipes, SIGCHLD reaping. */
 #include "child.h"
 
 #include <errno.h>
@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "fd-source.h"
-#include "sga-build-config.h"
 #include "out-queue.h"
 #include "sga-error.h"
 #include "signal-watch.h"
@@ -248,13 +247,8 @@ failed:
     _exit(127);
 }
 
-/* The fast way: vfork starts the program without copying the agent's page
- * tables and lets the agent run again only once the program is exec'd, about
- * twice as fast as glib's fork for a short program. It runs a program found
- * beforehand in the PATH glib would search; anything unusual (not found, no
- * #!, an exec error) goes glib's way, for glib's behaviour and messages. */
 /* vfork, and exec in the child. Kept apart so that nothing the caller holds in
- * registers lives across vfork; the signal mask is saved in the plan. */
+ * registers lives across vfork; the caller's signal mask goes to *saved. */
 static G_GNUC_NO_INLINE pid_t spawn_plan_run(SpawnPlan *plan, sigset_t *saved)
 {
     sigset_t all;
