@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "agent-hooks.h"
 #include "child.h"
 #include "commands.h"
 #include "daemon.h"
@@ -14,6 +15,7 @@
 #include "registry.h"
 #include "session.h"
 #include "state.h"
+#include "sysroot.h"
 #include "transport.h"
 
 /* How long to wait before reopening a channel that is missing or broke, with
@@ -31,6 +33,7 @@ typedef struct SgaAgent {
     SgaState state;
     int pidfile_fd;
     guint retry_timer;
+    bool files_deferred;        /* log file and pidfile wait for a thaw */
     int exit_status;
 } SgaAgent;
 
@@ -41,6 +44,7 @@ static void agent_session_started(void *opaque)
     SgaAgent *a = opaque;
 
     g_debug("host connected");
+    sga_fsfreeze_host_present(true);
     sga_session_begin(a->session);
 }
 
@@ -61,6 +65,7 @@ static void agent_drained(void *opaque)
 static void agent_session_ended(void *opaque)
 {
     g_debug("host disconnected");
+    sga_fsfreeze_host_present(false);
 }
 
 static gboolean agent_channel_retry(gpointer data);
@@ -182,6 +187,35 @@ static void agent_registry_filter(SgaAgent *a)
     }
 }
 
+/* The log file and pidfile, which a frozen filesystem would block: at start,
+ * or once thawed when a previous agent left filesystems frozen. */
+static bool agent_files_open(SgaAgent *a, GError **error)
+{
+    if (a->cfg->log_filepath && !sga_log_open_file(a->cfg->log_filepath, error)) {
+        return false;
+    }
+    if (a->cfg->daemonize || a->cfg->pidfile_given) {
+        a->pidfile_fd = sga_pidfile_create(a->cfg->pid_filepath, error);
+        if (a->pidfile_fd < 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void agent_thawed(void *opaque)
+{
+    SgaAgent *a = opaque;
+    g_autoptr(GError) error = NULL;
+
+    if (a->files_deferred) {
+        a->files_deferred = false;
+        if (!agent_files_open(a, &error)) {
+            g_warning("%s", error->message);
+        }
+    }
+}
+
 /* Everything that can fail at start-up, in the order that lets an init system
  * see the failure: the parent of -d waits until this has succeeded. */
 static bool agent_start(SgaAgent *a, GError **error)
@@ -192,24 +226,33 @@ static bool agent_start(SgaAgent *a, GError **error)
         .set_receiving = agent_output_set_receiving,
         .opaque = a,
     };
+    GError *local = NULL;
+    bool start_frozen = sga_agent_hooks_marker_present(a->cfg->state_dir, &local);
 
-    if (a->cfg->log_filepath && !sga_log_open_file(a->cfg->log_filepath, error)) {
+    if (local) {
+        g_propagate_error(error, local);
         return false;
     }
-    if (a->cfg->daemonize || a->cfg->pidfile_given) {
-        a->pidfile_fd = sga_pidfile_create(a->cfg->pid_filepath, error);
-        if (a->pidfile_fd < 0) {
-            return false;
-        }
+    a->files_deferred = start_frozen;
+    if (!start_frozen && !agent_files_open(a, error)) {
+        return false;
     }
     if (!sga_state_load(&a->state, a->cfg->state_dir, error)) {
         return false;
     }
 
+    sga_sysroot_set(a->cfg->system_root);
     sga_child_save_fd_limit();
     sga_exec_init(&a->cfg->exec);
+    sga_file_init(&a->cfg->file);
+    sga_fsfreeze_init(&a->cfg->fsfreeze);
     a->registry = sga_registry_new(sga_command_table, sga_command_table_size, sga_platform_current());
     agent_registry_filter(a);
+    sga_agent_hooks_install(a->registry, &a->state, a->cfg->state_dir, agent_thawed, a);
+    if (start_frozen) {
+        sga_agent_hooks_start_frozen();
+        sga_fsfreeze_assume_frozen();
+    }
     a->session = sga_session_new(a->registry, &output);
     a->loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGTERM, agent_quit_signal, a);
@@ -233,10 +276,14 @@ static void agent_stop(SgaAgent *a)
         g_source_remove(a->retry_timer);
     }
     g_clear_pointer(&a->transport, sga_transport_free);
+    /* Thaw first: nothing below may wait on a frozen filesystem. */
+    sga_fsfreeze_cleanup();
+    sga_file_cleanup();
     sga_exec_cleanup();
     g_clear_pointer(&a->session, sga_session_free);
     g_clear_pointer(&a->registry, sga_registry_free);
     g_clear_pointer(&a->loop, g_main_loop_unref);
+    sga_agent_hooks_clear();
     sga_state_clear(&a->state);
     sga_pidfile_remove(a->cfg->pid_filepath, a->pidfile_fd);
     sga_log_close();

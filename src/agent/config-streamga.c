@@ -1,4 +1,4 @@
-/* config-streamga.c: the exec output settings, from [streamga] and --exec-* options. */
+/* config-streamga.c: streamga's own settings, from [streamga] and its long options. */
 #include "config-streamga.h"
 
 #include <string.h>
@@ -13,6 +13,10 @@
 #define SGA_EXEC_BUFFER_MAX ((guint64)256 << 20)
 #define SGA_EXEC_REPLY_MIN ((guint64)1 << 10)
 #define SGA_EXEC_REPLY_MAX ((guint64)16 << 20)
+/* A default read count is at least one byte and at most what a read may ask. */
+#define SGA_FILE_READ_COUNT_MIN ((guint64)1)
+/* A day: longer than any snapshot, short of forever. */
+#define SGA_FSFREEZE_ORPHAN_TIMEOUT_MAX ((guint64)86400)
 
 static const struct {
     const char *key;
@@ -21,6 +25,9 @@ static const struct {
     { "exec-output", offsetof(SgaConfig, exec_output) },
     { "exec-buffer-size", offsetof(SgaConfig, exec_buffer_size) },
     { "exec-reply-size", offsetof(SgaConfig, exec_reply_size) },
+    { "file-read-count", offsetof(SgaConfig, file_read_count) },
+    { "system-root", offsetof(SgaConfig, system_root) },
+    { "fsfreeze-orphan-timeout", offsetof(SgaConfig, fsfreeze_orphan_timeout) },
 };
 
 static char **streamga_field(SgaConfig *cfg, size_t i)
@@ -85,7 +92,7 @@ static bool size_parse(const char *key, const char *text, guint64 min, guint64 m
     return true;
 }
 
-bool sga_config_streamga_finalize(SgaConfig *cfg, GError **error)
+static bool exec_settings_finalize(SgaConfig *cfg, GError **error)
 {
     SgaExecSettings *exec = &cfg->exec;
 
@@ -108,12 +115,55 @@ bool sga_config_streamga_finalize(SgaConfig *cfg, GError **error)
                        SGA_EXEC_REPLY_MAX, &exec->reply_size, error));
 }
 
+/* A whole number of seconds within [0, max]. */
+static bool seconds_parse(const char *key, const char *text, guint64 max, unsigned *out,
+                          GError **error)
+{
+    char *end;
+    guint64 v = g_ascii_strtoull(text, &end, 10);
+
+    if (!g_ascii_isdigit(text[0]) || *end || v > max) {
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                    "invalid %s '%s': expected seconds from 0 to %" G_GUINT64_FORMAT,
+                    key, text, max);
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+bool sga_config_streamga_finalize(SgaConfig *cfg, GError **error)
+{
+    cfg->file.read_count_default = SGA_FILE_READ_COUNT_DEFAULT;
+    cfg->fsfreeze.hook_path = cfg->fsfreeze_hook;
+    cfg->fsfreeze.orphan_timeout = SGA_FSFREEZE_ORPHAN_TIMEOUT_DEFAULT;
+    if (cfg->system_root && !g_path_is_absolute(cfg->system_root)) {
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                    "invalid system-root '%s': expected an absolute path", cfg->system_root);
+        return false;
+    }
+    return exec_settings_finalize(cfg, error) &&
+           (!cfg->file_read_count ||
+            size_parse("file-read-count", cfg->file_read_count, SGA_FILE_READ_COUNT_MIN,
+                       SGA_FILE_READ_COUNT_MAX, &cfg->file.read_count_default, error)) &&
+           (!cfg->fsfreeze_orphan_timeout ||
+            seconds_parse("fsfreeze-orphan-timeout", cfg->fsfreeze_orphan_timeout,
+                          SGA_FSFREEZE_ORPHAN_TIMEOUT_MAX, &cfg->fsfreeze.orphan_timeout, error));
+}
+
 void sga_config_streamga_dump(const SgaConfig *cfg, GKeyFile *kf)
 {
     g_key_file_set_string(kf, SGA_CONFIG_STREAMGA_GROUP, "exec-output",
                           cfg->exec.stream_output ? "stream" : "at-exit");
     g_key_file_set_uint64(kf, SGA_CONFIG_STREAMGA_GROUP, "exec-buffer-size", cfg->exec.buffer_size);
     g_key_file_set_uint64(kf, SGA_CONFIG_STREAMGA_GROUP, "exec-reply-size", cfg->exec.reply_size);
+    g_key_file_set_uint64(kf, SGA_CONFIG_STREAMGA_GROUP, "file-read-count",
+                          cfg->file.read_count_default);
+    if (cfg->system_root) {
+        g_key_file_set_string(kf, SGA_CONFIG_STREAMGA_GROUP, "system-root", cfg->system_root);
+    }
+    g_key_file_set_uint64(kf, SGA_CONFIG_STREAMGA_GROUP, "fsfreeze-orphan-timeout",
+                          cfg->fsfreeze.orphan_timeout);
 }
 
 void sga_config_streamga_clear(SgaConfig *cfg)

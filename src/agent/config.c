@@ -395,7 +395,16 @@ char *sga_config_usage(const char *argv0)
 "                    output held per stream before the child must wait for\n"
 "                    the host to collect (default 4M)\n"
 "  --exec-reply-size=SIZE\n"
-"                    most output per stream in one status reply (default 1M)\n",
+"                    most output per stream in one status reply (default 1M)\n"
+"  --file-read-count=SIZE\n"
+"                    bytes guest-file-read reads when the host gives no count\n"
+"                    (default 4K, as qemu-ga; at most 48M)\n"
+"  --fsfreeze-orphan-timeout=SECONDS\n"
+"                    thaw frozen filesystems after this long with no host\n"
+"                    connected (default 60; 0 = never)\n"
+"  --system-root=DIR\n"
+"                    find the system's files (/proc, /sys, /etc, /dev, /run)\n"
+"                    under DIR instead of / (tests, agents in containers)\n",
         argv0, SGA_VERSION, SGA_QGA_COMPAT_VERSION,
         sga_transport_default_path(SGA_TRANSPORT_VIRTIO_SERIAL),
         sga_transport_default_path(SGA_TRANSPORT_ISA_SERIAL),

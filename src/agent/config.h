@@ -6,6 +6,8 @@
 #include <stdbool.h>
 
 #include "exec.h"
+#include "file.h"
+#include "fsfreeze.h"
 #include "sga-build-config.h"
 
 typedef struct SgaConfig {
@@ -29,7 +31,13 @@ typedef struct SgaConfig {
     char *exec_output;          /* --exec-output: stream | at-exit */
     char *exec_buffer_size;     /* --exec-buffer-size: bytes, K/M/G suffixes */
     char *exec_reply_size;      /* --exec-reply-size */
-    SgaExecSettings exec;       /* the above, checked, after sga_config_finalize */
+    char *file_read_count;      /* --file-read-count: guest-file-read's default count */
+    char *system_root;          /* --system-root: where /proc, /sys, /etc... are */
+    char *fsfreeze_orphan_timeout; /* --fsfreeze-orphan-timeout: seconds, 0 = never */
+    /* the above, checked, after sga_config_finalize */
+    SgaExecSettings exec;
+    SgaFileSettings file;
+    SgaFsfreezeSettings fsfreeze;
 } SgaConfig;
 
 /* What main should do after parsing. */

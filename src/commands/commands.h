@@ -7,6 +7,10 @@
 
 #include "command.h"
 #include "exec.h"
+#include "file.h"
+#include "fsfreeze.h"
+#include "hooks.h"
+/* family headers: one line each, in table order */
 
 /* The table, in the order guest-info lists it. */
 extern const SgaCommand sga_command_table[];

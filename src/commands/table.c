@@ -22,6 +22,20 @@ const SgaCommand sga_command_table[] = {
     { "guest-exec", sga_cmd_guest_exec, &sga_exec_args, 0, SGA_PLATFORM_ALL },
     { "guest-exec-status", sga_cmd_guest_exec_status, &sga_exec_status_args, 0, SGA_PLATFORM_ALL },
 
+    /* files (file.c) */
+
+    /* power: shutdown and suspend (power.c, suspend.c) */
+
+    /* clock (clock.c) */
+
+    /* users, passwords, ssh keys (users.c, ssh.c) */
+
+    /* filesystems and disks (fs.c, fsfreeze.c, fstrim.c, diskstats) */
+
+    /* processors and memory (hw.c), statistics (stats.c) */
+
+    /* network (net.c) */
+
     /* streamga's extensions, named by QAPI's rule for downstream additions */
     { "__org.streamga_guest-exec-kill", sga_cmd_exec_kill, &sga_exec_kill_args, 0, SGA_PLATFORM_ALL },
     { "__org.streamga_guest-exec-input", sga_cmd_exec_input, &sga_exec_input_args, 0,

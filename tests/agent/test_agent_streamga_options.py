@@ -5,7 +5,8 @@ from agentrun import run_agent
 from test_agent_dump_conf import dump, parse_keyfile
 
 STREAMGA_DEFAULTS = [("exec-output", "stream"), ("exec-buffer-size", "4194304"),
-                     ("exec-reply-size", "1048576")]
+                     ("exec-reply-size", "1048576"), ("file-read-count", "4096"),
+                     ("fsfreeze-orphan-timeout", "60")]
 
 
 def write_text(path, text):
@@ -30,6 +31,11 @@ def test_defaults_are_dumped(agent_binary, tmp_path):
     (["--exec-buffer-size", "8m"], ("exec-buffer-size", "8388608")),
     (["--exec-reply-size=4096"], ("exec-reply-size", "4096")),
     (["--exec-reply-size=16M"], ("exec-reply-size", "16777216")),
+    (["--file-read-count=1M"], ("file-read-count", "1048576")),
+    (["--file-read-count=48M"], ("file-read-count", "50331648")),
+    (["--fsfreeze-orphan-timeout=0"], ("fsfreeze-orphan-timeout", "0")),
+    (["--fsfreeze-orphan-timeout", "600"], ("fsfreeze-orphan-timeout", "600")),
+    (["--system-root=/srv/guest"], ("system-root", "/srv/guest")),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_options_reflected(agent_binary, tmp_path, args, expected):
     group = dict(streamga_group(dump(agent_binary, tmp_path, *args)))
@@ -40,6 +46,9 @@ def test_options_reflected(agent_binary, tmp_path, args, expected):
     ["--exec-output=later"], ["--exec-buffer-size=1K"], ["--exec-buffer-size=1T"],
     ["--exec-buffer-size=12Q"], ["--exec-buffer-size="], ["--exec-reply-size=17M"],
     ["--exec-reply-size=-5"], ["--exec-reply-size=10"],
+    ["--file-read-count=0"], ["--file-read-count=49M"], ["--file-read-count=x"],
+    ["--fsfreeze-orphan-timeout=-1"], ["--fsfreeze-orphan-timeout=1h"],
+    ["--fsfreeze-orphan-timeout=86401"], ["--system-root=relative/dir"],
 ])
 def test_bad_values_refused(agent_binary, tmp_path, args):
     r = run_agent(agent_binary, "-m", "unix-listen", "-p", str(tmp_path / "s"), *args,
@@ -53,7 +62,8 @@ def test_config_group_read_and_overridden(agent_binary, tmp_path):
                       "[streamga]\nexec-output=at-exit\nexec-buffer-size=1M\n")
     group = dict(streamga_group(dump(agent_binary, tmp_path, "-c", conf)))
     assert group == {"exec-output": "at-exit", "exec-buffer-size": "1048576",
-                     "exec-reply-size": "1048576"}
+                     "exec-reply-size": "1048576", "file-read-count": "4096",
+                     "fsfreeze-orphan-timeout": "60"}
     group = dict(streamga_group(dump(agent_binary, tmp_path, "-c", conf, "--exec-output=stream")))
     assert group["exec-output"] == "stream"
 

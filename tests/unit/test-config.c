@@ -525,7 +525,9 @@ static void test_dump_defaults(Fixture *fx, gconstpointer data)
                     "[streamga]\n"
                     "exec-output=stream\n"
                     "exec-buffer-size=4194304\n"
-                    "exec-reply-size=1048576\n");
+                    "exec-reply-size=1048576\n"
+                    "file-read-count=4096\n"
+                    "fsfreeze-orphan-timeout=60\n");
 }
 
 static void test_dump_everything(Fixture *fx, gconstpointer data)
@@ -534,7 +536,8 @@ static void test_dump_everything(Fixture *fx, gconstpointer data)
 
     PARSE_OK(fx, "-D", "-m", "unix-listen", "-p", "/tmp/x", "-l", "/l", "-f", "/p", "-F", "-t", "/st",
              "-v", "-d", "-r", "-b", "guest-ping,,guest-info", "-a", "guest-sync,guest-ping",
-             "--exec-output=at-exit", "--exec-buffer-size=64K", "--exec-reply-size", "2M");
+             "--exec-output=at-exit", "--exec-buffer-size=64K", "--exec-reply-size", "2M",
+             "--file-read-count=1M", "--system-root=/guest", "--fsfreeze-orphan-timeout=0");
     dump = dump_of(fx);
     g_assert_cmpstr(dump, ==,
                     "[general]\n"
@@ -553,7 +556,10 @@ static void test_dump_everything(Fixture *fx, gconstpointer data)
                     "[streamga]\n"
                     "exec-output=at-exit\n"
                     "exec-buffer-size=65536\n"
-                    "exec-reply-size=2097152\n");
+                    "exec-reply-size=2097152\n"
+                    "file-read-count=1048576\n"
+                    "system-root=/guest\n"
+                    "fsfreeze-orphan-timeout=0\n");
 }
 
 static void test_dump_round_trip(Fixture *fx, gconstpointer data)
@@ -847,7 +853,8 @@ static void test_exec_dump(Fixture *fx, gconstpointer data)
 
     /* The dump shows the values in effect, in bytes, whatever form they were
      * given in, and reads back to the same dump. */
-    PARSE_OK(fx, "-D", "--exec-output=at-exit", "--exec-buffer-size=256m", "--exec-reply-size=1k");
+    PARSE_OK(fx, "-D", "--exec-output=at-exit", "--exec-buffer-size=256m", "--exec-reply-size=1k",
+             "--file-read-count=64k", "--system-root=/r", "--fsfreeze-orphan-timeout=120");
     dump = dump_of(fx);
     streamga_part = strstr(dump, "\n[streamga]\n");
     g_assert_nonnull(streamga_part);
@@ -855,7 +862,10 @@ static void test_exec_dump(Fixture *fx, gconstpointer data)
                     "\n[streamga]\n"
                     "exec-output=at-exit\n"
                     "exec-buffer-size=268435456\n"
-                    "exec-reply-size=1024\n");
+                    "exec-reply-size=1024\n"
+                    "file-read-count=65536\n"
+                    "system-root=/r\n"
+                    "fsfreeze-orphan-timeout=120\n");
 
     path = conf_write(fx, "dumped.conf", dump);
     config_reset(fx);
