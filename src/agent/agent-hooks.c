@@ -56,14 +56,16 @@ static void agent_frozen_leave(void *opaque)
     }
     agent_hooks.frozen = false;
     sga_log_set_enabled(true);
+    /* A log file deferred at start opens here, so that the line below goes
+     * to it, as qemu-ga's does. */
+    if (agent_hooks.thawed) {
+        agent_hooks.thawed(agent_hooks.opaque);
+    }
     g_warning("logging re-enabled due to filesystem unfreeze");
     sga_registry_set_frozen(agent_hooks.registry, false);
     if (g_unlink(agent_hooks.marker_path) != 0 && errno != ENOENT) {
         g_warning("unable to delete %s, fsfreeze may not function properly",
                   agent_hooks.marker_path);
-    }
-    if (agent_hooks.thawed) {
-        agent_hooks.thawed(agent_hooks.opaque);
     }
 }
 

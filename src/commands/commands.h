@@ -11,6 +11,15 @@
 #include "fsfreeze.h"
 #include "hooks.h"
 /* family headers: one line each, in table order */
+#include "power.h"
+#include "suspend.h"
+#include "clock.h"
+#include "users.h"
+#include "ssh.h"
+#include "fs.h"
+#include "hw.h"
+#include "stats.h"
+#include "net.h"
 
 /* The table, in the order guest-info lists it. */
 extern const SgaCommand sga_command_table[];

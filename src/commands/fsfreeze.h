@@ -1,10 +1,11 @@
-/* fsfreeze.h: the guest-fsfreeze family: settings and what the agent tells it. */
+/* fsfreeze.h: the guest-fsfreeze family: settings, what the agent tells it, and its commands. */
 #ifndef SGA_FSFREEZE_H
 #define SGA_FSFREEZE_H
 
 #include <stdbool.h>
 
 #include "argspec.h"
+#include "command.h"
 
 /* How long filesystems may stay frozen with no host connected before the
  * agent thaws them on its own (0: never). A host that froze the guest and then
@@ -26,5 +27,17 @@ void sga_fsfreeze_assume_frozen(void);
 void sga_fsfreeze_host_present(bool present);
 /* Thaw whatever is still frozen (the agent is quitting). */
 void sga_fsfreeze_cleanup(void);
+
+/* guest-fsfreeze-freeze-list */
+typedef struct SgaFsfreezeListArgs {
+    bool has_mountpoints;
+    SgaList mountpoints;        /* of const char * */
+} SgaFsfreezeListArgs;
+extern const SgaTypeSpec sga_fsfreeze_list_args;
+
+json_object *sga_cmd_guest_fsfreeze_status(SgaRequest *req, const void *args, GError **error);
+json_object *sga_cmd_guest_fsfreeze_freeze(SgaRequest *req, const void *args, GError **error);
+json_object *sga_cmd_guest_fsfreeze_freeze_list(SgaRequest *req, const void *args, GError **error);
+json_object *sga_cmd_guest_fsfreeze_thaw(SgaRequest *req, const void *args, GError **error);
 
 #endif

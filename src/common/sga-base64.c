@@ -25,12 +25,23 @@ guint8 *sga_base64_decode(const char *text, gsize *len, GError **error)
 
 char *sga_base64_encode(const guint8 *data, size_t len)
 {
+    char *text = g_malloc(SGA_BASE64_ENCODED_LEN(len) + 1);
+
+    sga_base64_encode_into(text, data, len);
+    return text;
+}
+
+size_t sga_base64_encode_into(char *out, const guint8 *data, size_t len)
+{
     /* The first 64 characters of the alphabet are the digits. */
     const char *digit = base64_alphabet;
-    char *text = g_malloc(len / 3 * 4 + 5);
-    char *o = text;
+    char *o = out;
     size_t i = 0;
 
+    /* In place, each group of three is loaded before its four characters are
+     * stored, and those end where the next group begins at the latest (data
+     * starts at least as many bytes into out as there are groups, less one),
+     * so no byte is overwritten before it is read. */
     for (; len - i >= 3; i += 3, o += 4) {
         guint32 v = (guint32)data[i] << 16 | (guint32)data[i + 1] << 8 | data[i + 2];
         o[0] = digit[v >> 18];
@@ -47,5 +58,5 @@ char *sga_base64_encode(const guint8 *data, size_t len)
         o += 4;
     }
     *o = '\0';
-    return text;
+    return (size_t)(o - out);
 }

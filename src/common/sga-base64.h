@@ -15,4 +15,14 @@ guint8 *sga_base64_decode(const char *text, gsize *len, GError **error);
  * g_free() the result. */
 char *sga_base64_encode(const guint8 *data, size_t len);
 
+/* The length of the encoding of len bytes (without a terminating NUL). */
+#define SGA_BASE64_ENCODED_LEN(len) (((len) + 2) / 3 * 4)
+
+/* Encode len bytes into out, which holds SGA_BASE64_ENCODED_LEN(len) + 1 bytes,
+ * and NUL-terminate it; returns the encoded length. data may also lie in out's
+ * own buffer, starting at least SGA_BASE64_ENCODED_LEN(len) - len bytes into
+ * it: a reader then fills one buffer that becomes the text, with no second
+ * allocation (guest-file-read). */
+size_t sga_base64_encode_into(char *out, const guint8 *data, size_t len);
+
 #endif

@@ -6,6 +6,7 @@
 #include "sga-error.h"
 
 const SgaTypeSpec sga_type_int = { .kind = SGA_TYPE_INT, .name = "integer" };
+const SgaTypeSpec sga_type_uint64 = { .kind = SGA_TYPE_UINT64, .name = "uint64" };
 const SgaTypeSpec sga_type_number = { .kind = SGA_TYPE_NUMBER, .name = "number" };
 const SgaTypeSpec sga_type_bool = { .kind = SGA_TYPE_BOOL, .name = "boolean" };
 const SgaTypeSpec sga_type_str = { .kind = SGA_TYPE_STR, .name = "string" };
@@ -197,6 +198,16 @@ static bool unmarshal_value(const SgaTypeSpec *type, json_object *v, const char 
             return fail_type(error, path, "integer");
         }
         *(int64_t *)dst = json_object_get_int64(v);
+        return true;
+    case SGA_TYPE_UINT64:
+        /* qemu's uint64 visitor: any integer up to 2^64-1, negative ones taken
+         * modulo 2^64; anything else "expects uint64" (not a type error). */
+        if (!json_object_is_type(v, json_type_int)) {
+            g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "Parameter '%s' expects uint64", path);
+            return false;
+        }
+        *(uint64_t *)dst = json_int_fits_int64(v) ? (uint64_t)json_object_get_int64(v)
+                                                  : json_object_get_uint64(v);
         return true;
     case SGA_TYPE_NUMBER:
         if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {

@@ -17,6 +17,7 @@
 
 typedef enum {
     SGA_TYPE_INT,       /* int64_t */
+    SGA_TYPE_UINT64,    /* uint64_t; negative integers wrap, as qemu's visitor accepts them */
     SGA_TYPE_NUMBER,    /* double */
     SGA_TYPE_BOOL,      /* bool */
     SGA_TYPE_STR,       /* const char * (borrowed) */
@@ -68,6 +69,7 @@ typedef struct SgaAlternate {
 } SgaAlternate;
 
 extern const SgaTypeSpec sga_type_int;
+extern const SgaTypeSpec sga_type_uint64;
 extern const SgaTypeSpec sga_type_number;
 extern const SgaTypeSpec sga_type_bool;
 extern const SgaTypeSpec sga_type_str;

@@ -1,7 +1,7 @@
 """Fixtures of the exec suites: a streamga whose RSS means something, and an exec client on it."""
 import pytest
 
-from agentproc import AgentProcess
+from agentproc import AgentProcess, stop_all_cleanly
 from execclient import ExecClient
 from procinfo import lean_sanitizer_env
 
@@ -22,12 +22,7 @@ def exec_agent_factory(agent_binary, build_dir, tmp_path):
         return proc.start()
 
     yield make
-    failures = []
-    for proc in procs:
-        rc = proc.stop()
-        if rc != 0:
-            failures.append("agent exit status %s; stderr:\n%s" % (rc, proc.stderr()))
-    assert not failures, "\n".join(failures)
+    stop_all_cleanly(procs)
 
 
 @pytest.fixture

@@ -427,7 +427,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
      * (shutdown, set-time, file writes, exec), so only these read-only ones are
      * enabled; a command added to the table answers "not allowed" here until
      * someone judges it safe and lists it. guest-exec stays out: it runs
-     * programs. The status, kill and input commands only act on processes
+     * programs; so do guest-file-open (it creates files), the set-, freeze,
+     * thaw, trim, shutdown and suspend commands and the ssh key writers. The status, kill and input commands only act on processes
      * guest-exec started, so here they always answer "Invalid parameter 'pid'"
      * (the pid is looked up before anything else is done), while their argument
      * checking is fuzzed. */
@@ -435,6 +436,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         "guest-sync-delimited", "guest-sync", "guest-ping", "guest-info",
         "guest-get-time", "guest-get-host-name", "guest-get-timezone", "guest-get-osinfo",
         "guest-exec-status", "__org.streamga_guest-exec-kill", "__org.streamga_guest-exec-input",
+        /* Files: only handles guest-file-open made can be used, and open is not
+         * listed, so these check their arguments and answer "not found". */
+        "guest-file-close", "guest-file-read", "guest-file-write", "guest-file-seek",
+        "guest-file-flush",
+        "guest-fsfreeze-status", "guest-get-fsinfo", "guest-get-disks", "guest-get-diskstats",
+        "guest-get-cpustats", "guest-get-vcpus", "guest-get-memory-blocks",
+        "guest-get-memory-block-info", "guest-network-get-interfaces", "guest-network-get-route",
+        "guest-get-load", "guest-get-users", "guest-ssh-get-authorized-keys", "guest-get-devices",
         NULL,
     };
     static const char *const fewer[] = {

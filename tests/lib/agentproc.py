@@ -131,6 +131,18 @@ class AgentProcess:
         self.stop()
 
 
+def stop_all_cleanly(procs):
+    """Stop every agent, then fail if any did not exit 0: a clean SIGTERM exit is
+    part of the contract, and sanitizer reports end there too. An agent never
+    started (stop() gives None) has nothing to report."""
+    failures = []
+    for proc in procs:
+        rc = proc.stop()
+        if rc is not None and rc != 0:
+            failures.append("agent exit status %s; stderr:\n%s" % (rc, proc.stderr()))
+    assert not failures, "\n".join(failures)
+
+
 class AgentConnection:
     """A client connection: raw byte writes and newline-framed JSON replies."""
 

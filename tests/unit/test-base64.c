@@ -189,6 +189,36 @@ static void test_encode_as_glib(void)
     g_rand_free(rand);
 }
 
+static void test_encode_into_in_place(void)
+{
+    /* guest-file-read reads into the tail of the text's own buffer and encodes
+     * there: every length, with the data exactly where the text ends and
+     * further in (a read that returned less than asked), gives glib's text. */
+    GRand *rand = g_rand_new_with_seed(47);
+
+    for (gsize len = 0; len <= 300; len++) {
+        for (gsize extra = 0; extra <= 7; extra++) {
+            gsize asked = len + extra;
+            gsize room = SGA_BASE64_ENCODED_LEN(asked);
+            char *buf = g_malloc(room + 1);
+            guint8 *data = (guint8 *)buf + (room - asked);
+            guint8 *copy = g_malloc(len + 1);
+            g_autofree char *glib = NULL;
+
+            for (gsize i = 0; i < len; i++) {
+                data[i] = copy[i] = (guint8)g_rand_int_range(rand, 0, 256);
+            }
+            glib = g_base64_encode(copy, len);
+            g_assert_cmpuint(sga_base64_encode_into(buf, data, len), ==, strlen(glib));
+            g_assert_cmpuint(strlen(glib), ==, SGA_BASE64_ENCODED_LEN(len));
+            g_assert_cmpstr(buf, ==, glib);
+            g_free(copy);
+            g_free(buf);
+        }
+    }
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -199,5 +229,6 @@ int main(int argc, char **argv)
     g_test_add_func("/base64/refused", test_refused);
     g_test_add_func("/base64/text-ends-at-nul", test_text_ends_at_nul);
     g_test_add_func("/base64/encode-as-glib", test_encode_as_glib);
+    g_test_add_func("/base64/encode-into-in-place", test_encode_into_in_place);
     return g_test_run();
 }

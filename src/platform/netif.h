@@ -1,0 +1,32 @@
+/* netif.h: the system's network interfaces: addresses, hardware address, traffic counters. */
+#ifndef SGA_NETIF_H
+#define SGA_NETIF_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct SgaIpAddress {
+    char *address;          /* printed as inet_ntop prints it */
+    bool ipv6;
+    int prefix;             /* bits set in the netmask */
+} SgaIpAddress;
+
+typedef struct SgaNetStats {
+    uint64_t rx_bytes, rx_packets, rx_errs, rx_dropped;
+    uint64_t tx_bytes, tx_packets, tx_errs, tx_dropped;
+} SgaNetStats;
+
+typedef struct SgaNetInterface {
+    char *name;             /* as getifaddrs names it: IPv4 labels ("eth0:1") count apart */
+    char *hardware_address; /* "xx:xx:xx:xx:xx:xx", NULL when unknown */
+    GArray *addresses;      /* SgaIpAddress, in the system's order */
+    bool has_stats;         /* counters are looked up only for interfaces with addresses */
+    SgaNetStats stats;
+} SgaNetInterface;
+
+/* Every interface, in the order getifaddrs lists them first: a GPtrArray of
+ * SgaNetInterface (freed with it). NULL with error when they cannot be listed. */
+GPtrArray *sga_net_interfaces(GError **error);
+
+#endif
