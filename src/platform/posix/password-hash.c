@@ -1,13 +1,19 @@
-/* password-hash.c: crypt(3) hashing through libxcrypt, with login.defs's choice of method. */
+/* password-hash.c: hashing a new password: libxcrypt with login.defs's method, or built-in SHA-512. */
 #include "password-hash.h"
 
-#include <crypt.h>
 #include <errno.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sga-build-config.h"
 #include "sga-error.h"
+#include "sha512-crypt.h"
 #include "sysroot.h"
+
+#if SGA_HAVE_LIBXCRYPT
+#include <crypt.h>
+#endif
 
 #define LOGIN_DEFS_FILE "/etc/login.defs"
 
@@ -55,9 +61,9 @@ static const char *hash_prefix_configured(void)
     return prefix;
 }
 
-char *sga_password_hash(const char *password, GError **error)
+#if SGA_HAVE_LIBXCRYPT
+static char *password_hash_with(const char *prefix, const char *password, GError **error)
 {
-    const char *prefix = hash_prefix_configured();
     struct crypt_data *data;
     char *setting, *hash = NULL;
     const char *result;
@@ -88,4 +94,36 @@ char *sga_password_hash(const char *password, GError **error)
     g_free(data);
     free(setting);
     return hash;
+}
+#else
+/* Without libxcrypt (the static build: its 177 KiB of every historic method
+ * would break the 2 MiB budget) only SHA-512 is built in; it is what login.defs
+ * asks on most systems, and every libc's crypt verifies it. */
+static char *password_hash_with(const char *prefix, const char *password, GError **error)
+{
+    static const char salt_chars[] =
+        "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    guint8 random[SGA_SHA512_CRYPT_SALT_MAX];
+    char salt[SGA_SHA512_CRYPT_SALT_MAX + 1];
+
+    if (strcmp(prefix, HASH_PREFIX_DEFAULT) != 0) {
+        g_warning("cannot hash with %s in this build, using %s instead", prefix,
+                  HASH_PREFIX_DEFAULT);
+    }
+    if (getrandom(random, sizeof(random), 0) != (ssize_t)sizeof(random)) {
+        int err = errno;
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "cannot make a salt: %s", g_strerror(err));
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof(random); i++) {
+        salt[i] = salt_chars[random[i] & 0x3f];
+    }
+    salt[sizeof(random)] = '\0';
+    return sga_sha512_crypt(password, salt, 0);
+}
+#endif
+
+char *sga_password_hash(const char *password, GError **error)
+{
+    return password_hash_with(hash_prefix_configured(), password, error);
 }
