@@ -37,6 +37,11 @@ json_object *sga_client_request(SgaClient *client, const char *request, int time
 json_object *sga_client_call(SgaClient *client, const char *command, json_object *arguments,
                              int timeout_ms, GError **error);
 
+/* The same for a request already in text form: push builds its large
+ * guest-file-write requests in place rather than through json-c. */
+json_object *sga_client_call_text(SgaClient *client, const char *request, int timeout_ms,
+                                  GError **error);
+
 /* Send a request that gets no reply on success (guest-shutdown). */
 bool sga_client_send(SgaClient *client, const char *request, GError **error);
 

@@ -6,6 +6,7 @@
 
 #include "client.h"
 #include "exec.h"
+#include "file.h"
 #include "render.h"
 #include "sga-build-config.h"
 
@@ -22,6 +23,7 @@ typedef struct {
     bool no_reply;      /* raw: the command sends no reply on success */
     json_object *call_args;     /* call: parsed before connecting, a usage error otherwise */
     SgaHostExec exec;           /* exec: likewise */
+    SgaHostFile file;           /* push, pull: likewise */
 } HostRun;
 
 typedef int (*HostCommand)(HostRun *run, int argc, char **argv, GError **error);
@@ -134,6 +136,12 @@ static int host_exec(HostRun *run, int argc, char **argv, GError **error)
     return sga_host_exec_run(&run->exec, run->client, run->timeout_ms, error);
 }
 
+/* push [OPTIONS] LOCAL REMOTE, pull [OPTIONS] REMOTE LOCAL */
+static int host_file(HostRun *run, int argc, char **argv, GError **error)
+{
+    return sga_host_file_run(&run->file, run->client, run->timeout_ms, error);
+}
+
 static const struct {
     const char *name;
     int min_args, max_args;
@@ -145,6 +153,8 @@ static const struct {
     { "call", 1, 2, host_call },
     { "raw", 1, 1, host_raw },
     { "exec", 1, G_MAXINT, host_exec },
+    { "push", 2, G_MAXINT, host_file },
+    { "pull", 2, G_MAXINT, host_file },
 };
 
 static void usage(FILE *out)
@@ -162,6 +172,10 @@ static void usage(FILE *out)
 "  exec [-e K=V] [-i FILE] [-m] [-T SECONDS] [--] PROGRAM [ARGS...]\n"
 "                          run a program in the guest, its output live; exits\n"
 "                          with its status (128+N for signal N, 124 timed out)\n"
+"  push [-m MODE] [-c SIZE] [-p|-P] LOCAL REMOTE\n"
+"                          copy a host file (- for stdin) into the guest\n"
+"  pull [-c SIZE] [-p|-P] REMOTE LOCAL\n"
+"                          copy a guest file to the host (- for stdout)\n"
 "  raw JSON                send a request as is and print the whole reply\n"
 "  JSON                    same as raw when COMMAND starts with '{'\n"
 "\n"
@@ -174,8 +188,9 @@ static void usage(FILE *out)
 "  -V, --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n"
 "\n"
-"Exit status: 0 success, 1 the agent answered with an error, 2 usage error,\n"
-"3 cannot connect or connection lost, 4 timeout, 5 malformed reply.\n",
+"Exit status: 0 success, 1 the agent answered with an error (push, pull: or a\n"
+"local file failed), 2 usage error, 3 cannot connect or connection lost,\n"
+"4 timeout, 5 malformed reply; push, pull: 128+N when signal N stopped them.\n",
             SGA_HOST_TIMEOUT_MS / 1000, SGA_HOST_SYNC_TIMEOUT_MS / 1000);
 }
 
@@ -267,6 +282,10 @@ int main(int argc, char **argv)
         command = host_commands[i].run;
     }
     if (command == host_exec && !sga_host_exec_parse(&run.exec, argc + 1, argv - 1)) {
+        sga_host_exec_clear(&run.exec);     /* else ASan's leak check turns 2 into 1 */
+        return SGA_HOST_EXIT_USAGE;
+    }
+    if (command == host_file && !sga_host_file_parse(&run.file, argc + 1, argv - 1)) {
         return SGA_HOST_EXIT_USAGE;
     }
     if (command == host_call && argc > 1) {
@@ -288,5 +307,6 @@ int main(int argc, char **argv)
     sga_client_free(run.client);
     json_object_put(run.call_args);
     sga_host_exec_clear(&run.exec);
+    sga_host_file_clear(&run.file);
     return status;
 }

@@ -48,6 +48,9 @@ def fake(tmp_path):
     ["SOCKET", "call", "guest-sync", ""],
     ["SOCKET", "call", "guest-sync", '{"id": 1} trailing'],
     ["SOCKET", "call", "guest-sync", '{"id": 1'],
+    # Options parsed before the error: what they allocated must not leak (ASan).
+    ["SOCKET", "exec", "-e", "A=B", "-i", "in"],
+    ["SOCKET", "push", "--mode", "ab", "-c", "4K", "only-one"],
 ], ids=lambda a: " ".join(a) or "no-args")
 def test_usage_errors(host_binary, fake, args):
     # A real listener that must see no client: usage errors are found before connecting.
