@@ -2,16 +2,50 @@
 attached to every failure report so a failed test shows what the guest said.
 
 Deselect with `-m "not vm"` where QEMU is not installed.
+
+The range-image tests (test_vm_image*.py) run the fully static agent of the
+build-static directory (meson setup -Dstatic=true; STREAMGA_STATIC_BUILD names
+another), whatever --builds says: a range image has no libc for it.
 """
-import shutil
+import os
+import subprocess
 
 import pytest
 
-from guestvm import QEMU, GuestVM
+from guestvm import ROOT, GuestVM, require_qemu
+
+STATIC_BUILD = "build-static"
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "vm: boots a real Linux guest under QEMU/TCG (slow)")
+
+
+@pytest.fixture(scope="session")
+def static_build_dir():
+    d = os.environ.get("STREAMGA_STATIC_BUILD") or STATIC_BUILD
+    return d if os.path.isabs(d) else os.path.join(ROOT, d)
+
+
+def _static_binary(build_dir, name):
+    path = os.path.join(build_dir, "src", name)
+    if not os.access(path, os.X_OK):
+        pytest.fail("%s is not built in %s (meson setup %s -Dstatic=true --buildtype=release; "
+                    "or set STREAMGA_STATIC_BUILD)" % (name, build_dir, build_dir))
+    ldd = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=60)
+    if "not a dynamic executable" not in ldd.stdout + ldd.stderr:
+        pytest.fail("%s is not statically linked; ldd says:\n%s" % (path, ldd.stdout + ldd.stderr))
+    return path
+
+
+@pytest.fixture(scope="session")
+def static_agent_binary(static_build_dir):
+    return _static_binary(static_build_dir, "streamga")
+
+
+@pytest.fixture(scope="session")
+def static_host_binary(static_build_dir):
+    return _static_binary(static_build_dir, "streamga-host")
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +55,7 @@ def guest(agent_binary, tmp_path_factory):
     A boot costs seconds under TCG, so the module's tests share it; each test
     opens and closes its own connection.
     """
-    if shutil.which(QEMU) is None:
-        pytest.fail("%s is not installed (Debian package qemu-system-x86)" % QEMU)
+    require_qemu()
     vm = GuestVM(agent_binary, workdir=tmp_path_factory.mktemp("vm"))
     vm.start()
     print("guest booted in %.1f s" % vm.boot_seconds)

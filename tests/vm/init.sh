@@ -1,56 +1,13 @@
 #!/bin/busybox sh
-# PID 1 of the test guest.  Everything it prints goes to the serial console,
-# which the host reads from a file; lines starting with SGA- are for the harness.
-# Configuration comes from /etc/sga/, written by guestvm.py.
+# PID 1 of the test guest in GuestVM's default mode (init="shell"): the set-up,
+# then the agent as its child, so its exit status can be reported.
 
-/bin/busybox --install -s /bin
-export PATH=/bin:/usr/sbin:/usr/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
-mkdir -p /dev/pts /dev/shm /dev/virtio-ports /run /tmp /var/run /var/lib /var/log
-hostname "$(cat /etc/sga/hostname)"
-
-# Dependencies first; the list is computed on the host from each module's .modinfo.
-while read -r ko; do
-    insmod "$ko" || echo "SGA-INSMOD-FAILED $ko"
-done </etc/sga/modules
-
-# udev normally creates /dev/virtio-ports/<name>; there is no udev here, so
-# link every named port the driver exposes in sysfs ourselves.
-port=/dev/virtio-ports/org.qemu.guest_agent.0
-i=0
-while [ ! -e "$port" ] && [ $i -lt 100 ]; do
-    for p in /sys/class/virtio-ports/*; do
-        [ -r "$p/name" ] && [ -e "/dev/${p##*/}" ] &&
-            ln -sf "../${p##*/}" "/dev/virtio-ports/$(cat "$p/name")"
-    done
-    [ -e "$port" ] || sleep 0.1
-    i=$((i + 1))
-done
-[ -e "$port" ] ||
-    echo "SGA-NO-PORT $port did not appear in 10 s; ports: $(ls /sys/class/virtio-ports 2>&1)"
-
-# Hook for later tests (e.g. mount a disk before fsfreeze tests).
-[ -f /etc/sga/pre-agent.sh ] && . /etc/sga/pre-agent.sh
+. /etc/sga/setup.sh
 
 . /etc/sga/agent.cmd &
 agent=$!
 echo "SGA-AGENT-STARTED pid=$agent"
-
-# Agent CPU use, once a second: utime+stime in clock ticks (fields 14 and 15
-# of /proc/PID/stat, counted after "pid (comm) " since comm may hold spaces),
-# then context switches summed over its threads, i.e. roughly its wakeups.
-while [ -r /proc/$agent/stat ]; do
-    s=$(cat /proc/$agent/stat 2>/dev/null) || break
-    s=${s##*) }
-    set -- $s
-    w=$(cat /proc/$agent/task/*/status 2>/dev/null |
-        awk '/ctxt_switches/ { n += $2 } END { print n + 0 }')
-    echo "SGA-CPU $agent $((${12} + ${13})) $w"
-    sleep 1
-done &
+/etc/sga/monitor.sh "$agent" &
 
 wait $agent
 echo "SGA-AGENT-EXITED status=$?"
