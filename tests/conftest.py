@@ -50,8 +50,17 @@ def build_dir(request):
     return request.param
 
 
+# Another agent to run the suites against instead of each build's streamga
+# (e.g. a qemu-ga built with patches/qemu-7.2; see docs/testing.md).
+AGENT_UNDER_TEST = os.environ.get("STREAMGA_AGENT_UNDER_TEST", "")
+
+
 @pytest.fixture(scope="session")
 def agent_binary(build_dir):
+    if AGENT_UNDER_TEST:
+        if not os.access(AGENT_UNDER_TEST, os.X_OK):
+            pytest.fail("STREAMGA_AGENT_UNDER_TEST is not an executable: %s" % AGENT_UNDER_TEST)
+        return AGENT_UNDER_TEST
     path = os.path.join(build_dir, "src", "streamga")
     if not os.access(path, os.X_OK):
         pytest.fail("streamga is not built in %s" % build_dir)

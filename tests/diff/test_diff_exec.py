@@ -361,9 +361,11 @@ UNKNOWN_PIDS = [0, 1, -1, 2**31, 2**32 + 1, 2**63 - 1, -2**63]
 
 
 @pytest.fixture(params=["stream", "at-exit"])
-def either_pair(request, pair, at_exit_pair):
-    """Refusals do not depend on the output mode: each case runs against both."""
-    return pair if request.param == "stream" else at_exit_pair
+def either_pair(request, pair):
+    """Refusals do not depend on the output mode: each case runs against both.
+    The at-exit pair starts only for its own cases, so the stream cases also run
+    against an agent without --exec-output (patches/check.sh)."""
+    return pair if request.param == "stream" else request.getfixturevalue("at_exit_pair")
 
 
 def assert_same_refusal(pair, payload):
