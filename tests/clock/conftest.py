@@ -5,33 +5,18 @@ import sys
 import pytest
 
 from agentproc import AgentProcess, stop_all_cleanly
+from systemtree import SystemTree
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "users"))
 from rootprobe import assert_confined  # noqa: E402
 
 
-class ClockRoot:
+class ClockRoot(SystemTree):
     """A system tree for --system-root: an RTC device node or not, /etc/adjtime,
     and the record of the clock settings the agent would have made."""
 
     def __init__(self, path):
-        self.path = str(path)
-        os.makedirs(os.path.join(self.path, "dev"))
-        os.makedirs(os.path.join(self.path, "etc"))
-
-    def file(self, rel, content=""):
-        path = os.path.join(self.path, rel.lstrip("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(content)
-        return path
-
-    def actions(self):
-        try:
-            with open(os.path.join(self.path, "streamga-actions")) as f:
-                return f.read().splitlines()
-        except FileNotFoundError:
-            return []
+        super().__init__(path, dirs=("dev", "etc"))
 
 
 @pytest.fixture

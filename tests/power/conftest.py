@@ -7,6 +7,7 @@ import tempfile
 import pytest
 
 from agentproc import AgentProcess, stop_all_cleanly
+from systemtree import SystemTree
 from powerns import NamespacedAgent
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "users"))
@@ -55,22 +56,15 @@ def ns_agent(agent_binary, tmp_path):
     assert not reports, "\n".join(reports)
 
 
-class FakeRoot:
+class FakeRoot(SystemTree):
     """A system tree for --system-root: what the agent reads of PID 1, and the
     record of what it would have done to a real system."""
 
     def __init__(self, path):
-        self.path = str(path)
-        os.makedirs(os.path.join(self.path, "proc", "1"))
-        os.makedirs(os.path.join(self.path, "run"))
+        super().__init__(path, dirs=("proc/1", "run"))
 
     def file(self, rel, content="", mode=0o644):
-        path = os.path.join(self.path, rel.lstrip("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(content)
-        os.chmod(path, mode)
-        return path
+        return super().file(rel, content, mode)
 
     def fifo(self, rel):
         path = os.path.join(self.path, rel.lstrip("/"))
@@ -92,13 +86,6 @@ class FakeRoot:
         self.file("/proc/1/status", "Name:\t%s\nSigQ:\t0/1\nSigPnd:\t0000000000000000\n"
                   "SigBlk:\t%s\nSigIgn:\t0000000000001000\nSigCgt:\t%s\n"
                   % (comm or "x", mask(blocked), mask(signals)))
-
-    def actions(self):
-        try:
-            with open(os.path.join(self.path, "streamga-actions")) as f:
-                return f.read().splitlines()
-        except FileNotFoundError:
-            return []
 
 
 @pytest.fixture
