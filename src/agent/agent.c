@@ -1,8 +1,7 @@
 /* agent.c: wires configuration, transport, session and commands together and runs them. */
 #include "agent.h"
 
-#include <glib-unix.h>
-#include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 
 #include "agent-hooks.h"
@@ -14,6 +13,7 @@
 #include "platform.h"
 #include "registry.h"
 #include "session.h"
+#include "signals.h"
 #include "state.h"
 #include "sysroot.h"
 #include "transport.h"
@@ -216,6 +216,24 @@ static void agent_thawed(void *opaque)
     }
 }
 
+#ifdef G_OS_WIN32
+/* As qemu-ga on Windows: the state directory (%ProgramData%\streamga or -t's)
+ * is the agent's own and nothing else creates it (the MSI does not); nor the
+ * default pidfile's, %ProgramData%\streamga, when -t puts the state elsewhere. */
+static bool agent_dir_create(const char *what, const char *dir, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        int saved_errno = errno;
+
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
+                    "unable to create (an ancestor of) the %s '%s': %s",
+                    what, dir, g_strerror(saved_errno));
+        return false;
+    }
+    return true;
+}
+#endif
+
 /* Everything that can fail at start-up, in the order that lets an init system
  * see the failure: the parent of -d waits until this has succeeded. */
 static bool agent_start(SgaAgent *a, GError **error)
@@ -227,8 +245,21 @@ static bool agent_start(SgaAgent *a, GError **error)
         .opaque = a,
     };
     GError *local = NULL;
-    bool start_frozen = sga_agent_hooks_marker_present(a->cfg->state_dir, &local);
+    bool start_frozen;
 
+#ifdef G_OS_WIN32
+    if (!agent_dir_create("state directory", a->cfg->state_dir, error)) {
+        return false;
+    }
+    if (a->cfg->daemonize && !a->cfg->pidfile_given) {
+        g_autofree char *pidfile_dir = g_path_get_dirname(a->cfg->pid_filepath);
+
+        if (!agent_dir_create("pidfile's directory", pidfile_dir, error)) {
+            return false;
+        }
+    }
+#endif
+    start_frozen = sga_agent_hooks_marker_present(a->cfg->state_dir, &local);
     if (local) {
         g_propagate_error(error, local);
         return false;
@@ -255,9 +286,7 @@ static bool agent_start(SgaAgent *a, GError **error)
     }
     a->session = sga_session_new(a->registry, &output);
     a->loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, agent_quit_signal, a);
-    g_unix_signal_add(SIGINT, agent_quit_signal, a);
-    g_unix_signal_add(SIGHUP, agent_hangup_signal, a);
+    sga_signals_install(agent_quit_signal, agent_hangup_signal, a);
 
     if (!agent_channel_open(a, error)) {
         if (!a->cfg->retry_path) {
@@ -310,12 +339,13 @@ int sga_agent_run(SgaConfig *cfg, int activation_fd)
     path_make_absolute(&cfg->pid_filepath);
     path_make_absolute(&cfg->log_filepath);
     path_make_absolute(&cfg->fsfreeze_hook);
-    if (agent.method != SGA_TRANSPORT_VSOCK_LISTEN) {
+#ifndef G_OS_WIN32
+    /* (Windows channel paths are device names, COM1 or \\.\Global\..., not files.) */
+    if (agent.method != SGA_TRANSPORT_VSOCK_LISTEN && agent.method != SGA_TRANSPORT_TCP_LISTEN) {
         path_make_absolute(&cfg->channel_path);
     }
+#endif
     sga_log_init(cfg->verbose);
-    /* A host that disconnects mid-reply must not kill the agent. */
-    signal(SIGPIPE, SIG_IGN);
 
     if (cfg->daemonize && !sga_daemon_start(&parent_status, &error)) {
         if (error) {
@@ -326,6 +356,9 @@ int sga_agent_run(SgaConfig *cfg, int activation_fd)
     if (!agent_start(&agent, &error)) {
         g_critical("%s", error->message);
         agent_stop(&agent);
+        if (cfg->daemonize) {
+            sga_daemon_exit(1);
+        }
         return 1;
     }
     g_debug("streamga %s started (method %s, path %s)", SGA_VERSION, cfg->method,
@@ -335,5 +368,8 @@ int sga_agent_run(SgaConfig *cfg, int activation_fd)
     g_main_loop_run(agent.loop);
 
     agent_stop(&agent);
+    if (cfg->daemonize) {
+        sga_daemon_exit(agent.exit_status);
+    }
     return agent.exit_status;
 }

@@ -11,8 +11,12 @@
 
 #define SGA_CONFIG_GROUP "general"
 
-/* qemu-ga's options; -s (Windows service) is left to the win32 build. */
+/* qemu-ga's options; -s (the Windows service) only where qemu-ga has it. */
+#ifdef G_OS_WIN32
+static const char short_options[] = "hVvdc:m:p:l:f:F::b:a:t:Drs:";
+#else
 static const char short_options[] = "hVvdc:m:p:l:f:F::b:a:t:Dr";
+#endif
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -30,6 +34,9 @@ static const struct option long_options[] = {
     { "allow-rpcs", required_argument, NULL, 'a' },
     { "statedir", required_argument, NULL, 't' },
     { "retry-path", no_argument, NULL, 'r' },
+#ifdef G_OS_WIN32
+    { "service", required_argument, NULL, 's' },
+#endif
     SGA_CONFIG_STREAMGA_LONG_OPTIONS,
     { NULL, 0, NULL, 0 },
 };
@@ -54,6 +61,7 @@ void sga_config_free(SgaConfig *cfg)
     g_free(cfg->pid_filepath);
     g_free(cfg->fsfreeze_hook);
     g_free(cfg->state_dir);
+    g_free(cfg->service);
     g_ptr_array_unref(cfg->block_rpcs);
     g_ptr_array_unref(cfg->ignored_args);
     sga_config_streamga_clear(cfg);
@@ -236,6 +244,7 @@ SgaConfigAction sga_config_parse(SgaConfig *cfg, int argc, char **argv, GError *
         case 'd': cfg->daemonize = true; break;
         case 'D': cfg->dump_conf = true; break;
         case 'r': cfg->retry_path = true; break;
+        case 's': string_set(&cfg->service, optarg); break;
         case 'b':
         case 'a':
             if (strcmp(optarg, "help") == 0 || strcmp(optarg, "?") == 0) {
@@ -260,7 +269,7 @@ SgaConfigAction sga_config_parse(SgaConfig *cfg, int argc, char **argv, GError *
     for (int i = optind; i < argc; i++) {
         g_ptr_array_add(cfg->ignored_args, g_strdup(argv[i]));
     }
-    return SGA_CONFIG_RUN;
+    return cfg->service ? SGA_CONFIG_SERVICE : SGA_CONFIG_RUN;
 }
 
 bool sga_config_finalize(SgaConfig *cfg, bool activated, GError **error)
@@ -274,15 +283,15 @@ bool sga_config_finalize(SgaConfig *cfg, bool activated, GError **error)
         cfg->method = g_strdup("virtio-serial");
     }
     if (!cfg->state_dir) {
-        cfg->state_dir = g_strdup(SGA_STATEDIR_DEFAULT);
+        cfg->state_dir = g_strdup(SGA_STATE_DIR_DEFAULT);
     }
     if (!cfg->pid_filepath) {
         cfg->pid_filepath = g_strdup(SGA_PIDFILE_DEFAULT);
     }
     if (!sga_transport_method_from_name(cfg->method, &method)) {
         g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
-                    "unsupported channel method/type: %s (use unix-listen, virtio-serial, "
-                    "isa-serial or vsock-listen)", cfg->method);
+                    "unsupported channel method/type: %s (use %s)", cfg->method,
+                    sga_transport_methods_hint());
         return false;
     }
     if (activated) {
@@ -351,14 +360,18 @@ char *sga_config_usage(const char *argv0)
 "Usage: %s [-m <method> -p <path>] [<options>]\n"
 "streamga %s, a QEMU Guest Agent (compatible with qemu-ga %s) with streaming guest-exec\n"
 "\n"
-"  -m, --method      transport method: one of unix-listen, virtio-serial,\n"
-"                    isa-serial, or vsock-listen (virtio-serial is the default)\n"
+"  -m, --method      transport method: one of %s\n"
+"                    (virtio-serial is the default)\n"
 "  -p, --path        device/socket path (the default for virtio-serial is:\n"
 "                    %s,\n"
 "                    the default for isa-serial is:\n"
 "                    %s).\n"
+#ifndef G_OS_WIN32
 "                    Socket addresses for vsock-listen are written as\n"
 "                    <cid>:<port>.\n"
+#endif
+"                    tcp-listen (a streamga extension, no authentication:\n"
+"                    loopback or trusted networks only) takes <host>:<port>.\n"
 "  -c, --config      configuration file (default %s; also $QGA_CONF)\n"
 "  -l, --logfile     set logfile path, logs to stderr by default\n"
 "  -f, --pidfile     specify pidfile (default is %s)\n"
@@ -374,7 +387,13 @@ char *sga_config_usage(const char *argv0)
 "                    only, default is %s)\n"
 "  -v, --verbose     log extra debugging information\n"
 "  -V, --version     print version information and exit\n"
+#ifdef G_OS_WIN32
+"  -d, --daemonize   run as the Windows service (how the service manager\n"
+"                    starts it)\n"
+"  -s, --service     service commands: install, uninstall\n"
+#else
 "  -d, --daemonize   become a daemon\n"
+#endif
 "  -b, --block-rpcs  comma-separated list of RPCs to disable (no spaces,\n"
 "                    use \"help\" to list available RPCs)\n"
 "  -a, --allow-rpcs  comma-separated list of RPCs to enable (no spaces,\n"
@@ -405,9 +424,9 @@ char *sga_config_usage(const char *argv0)
 "  --system-root=DIR\n"
 "                    find the system's files (/proc, /sys, /etc, /dev, /run)\n"
 "                    under DIR instead of / (tests, agents in containers)\n",
-        argv0, SGA_VERSION, SGA_QGA_COMPAT_VERSION,
+        argv0, SGA_VERSION, SGA_QGA_COMPAT_VERSION, sga_transport_methods_hint(),
         sga_transport_default_path(SGA_TRANSPORT_VIRTIO_SERIAL),
         sga_transport_default_path(SGA_TRANSPORT_ISA_SERIAL),
         SGA_CONFIG_FILE_DEFAULT, SGA_PIDFILE_DEFAULT, SGA_FSFREEZE_HOOK_DEFAULT,
-        SGA_STATEDIR_DEFAULT);
+        SGA_STATE_DIR_DEFAULT);
 }

@@ -24,6 +24,7 @@ typedef struct SgaConfig {
     bool verbose;               /* -v, "verbose" */
     bool retry_path;            /* -r, "retry-path" */
     bool dump_conf;             /* -D */
+    char *service;              /* -s (Windows): install | uninstall */
     GPtrArray *ignored_args;    /* words that are not options, ignored as qemu-ga does */
 
     /* streamga's own settings: [streamga] in the config file, long options
@@ -46,6 +47,7 @@ typedef enum {
     SGA_CONFIG_SHOW_VERSION,    /* -V */
     SGA_CONFIG_SHOW_HELP,       /* -h */
     SGA_CONFIG_LIST_COMMANDS,   /* -b help, -a help */
+    SGA_CONFIG_SERVICE,         /* -s install|uninstall (Windows) */
     SGA_CONFIG_FAILED,          /* error is set */
 } SgaConfigAction;
 
@@ -69,9 +71,19 @@ char *sga_config_dump(const SgaConfig *cfg);
 /* The -h text. */
 char *sga_config_usage(const char *argv0);
 
+#ifdef G_OS_WIN32
+/* Windows: found at run time, beside the .exe and under %ProgramData%. */
+#include "paths.h"
+#define SGA_CONFIG_FILE_DEFAULT sga_paths_config_file()
+#define SGA_FSFREEZE_HOOK_DEFAULT sga_paths_fsfreeze_hook()
+#define SGA_STATE_DIR_DEFAULT sga_paths_state_dir()
+#define SGA_PIDFILE_DEFAULT sga_paths_pidfile()
+#else
 /* Default paths, as Debian builds qemu-ga. */
 #define SGA_CONFIG_FILE_DEFAULT SGA_CONFDIR "/qemu-ga.conf"
 #define SGA_FSFREEZE_HOOK_DEFAULT SGA_CONFDIR "/fsfreeze-hook"
+#define SGA_STATE_DIR_DEFAULT SGA_STATEDIR_DEFAULT
 #define SGA_PIDFILE_DEFAULT SGA_STATEDIR_DEFAULT "/qemu-ga.pid"
+#endif
 
 #endif

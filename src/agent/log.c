@@ -3,15 +3,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
-#include <syslog.h>
-#include <unistd.h>
 
+#include "log-audit.h"
 #include "sga-error.h"
 #include "sga-log.h"
 
-/* Where glibc's syslog() sends messages. */
-#define SGA_SYSLOG_SOCKET "/dev/log"
+/* Programs the agent starts must not inherit the log file. */
+#ifdef O_CLOEXEC
+#define SGA_LOG_O_NOINHERIT O_CLOEXEC
+#else
+#define SGA_LOG_O_NOINHERIT O_NOINHERIT
+#endif
 
 static struct {
     GLogLevelFlags shown;
@@ -41,12 +45,7 @@ static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *
     if (!agent_log.enabled) {
         return;
     }
-    if (g_strcmp0(domain, "syslog") == 0) {
-        /* Without a syslog daemon glibc opens, fails to connect and closes a
-         * socket (and rereads the time zone) on every call: skip it then. */
-        if (access(SGA_SYSLOG_SOCKET, W_OK) == 0) {
-            syslog(LOG_INFO, "%s: %s", log_level_name(level), message);
-        }
+    if (g_strcmp0(domain, "syslog") == 0 && sga_log_audit(log_level_name(level), message)) {
         return;
     }
     if (!(level & agent_log.shown)) {
@@ -71,7 +70,7 @@ void sga_log_init(bool verbose)
 
 static FILE *log_file_open(const char *path, GError **error)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    int fd = g_open(path, O_WRONLY | O_APPEND | O_CREAT | SGA_LOG_O_NOINHERIT, 0640);
     FILE *f;
 
     if (fd < 0) {
@@ -81,7 +80,7 @@ static FILE *log_file_open(const char *path, GError **error)
     }
     f = fdopen(fd, "a");
     if (!f) {
-        close(fd);
+        g_close(fd, NULL);
         g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "unable to open log file %s", path);
     }
     return f;

@@ -8,6 +8,10 @@
 #include "commands.h"
 #include "config.h"
 #include "transport.h"
+#ifdef G_OS_WIN32
+#include "service.h"
+#include "sga-error.h"
+#endif
 
 static int config_failed(const char *argv0, const GError *error)
 {
@@ -30,6 +34,28 @@ static void malloc_tune(void)
 #endif
 }
 
+/* -s install|uninstall (Windows only: POSIX builds do not accept -s). */
+static int service_command(const char *argv0, const SgaConfig *cfg)
+{
+#ifdef G_OS_WIN32
+    g_autoptr(GError) error = NULL;
+    bool ok;
+
+    if (g_strcmp0(cfg->service, "install") == 0) {
+        ok = sga_service_install(cfg, &error);
+    } else if (g_strcmp0(cfg->service, "uninstall") == 0) {
+        ok = sga_service_uninstall(&error);
+    } else {
+        g_set_error(&error, SGA_ERROR, SGA_ERROR_GENERIC,
+                    "unknown service command '%s' (use install or uninstall)", cfg->service);
+        ok = false;
+    }
+    return ok ? 0 : config_failed(argv0, error);
+#else
+    return 1;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
@@ -37,6 +63,13 @@ int main(int argc, char **argv)
     SgaTransportMethod method;
     int activation_fd;
     int status = 0;
+#ifdef G_OS_WIN32
+    /* The CRT's argv is in the ANSI code page; take the command line as UTF-8. */
+    g_auto(GStrv) argv_utf8 = g_win32_get_command_line();
+
+    argc = (int)g_strv_length(argv_utf8);
+    argv = argv_utf8;
+#endif
 
     switch (sga_config_parse(cfg, argc, argv, &error)) {
     case SGA_CONFIG_FAILED:
@@ -55,6 +88,9 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sga_command_table_size; i++) {
             printf("%s\n", sga_command_table[i].name);
         }
+        goto out;
+    case SGA_CONFIG_SERVICE:
+        status = service_command(argv[0], cfg);
         goto out;
     case SGA_CONFIG_RUN:
         break;

@@ -28,6 +28,21 @@ const SgaTypeSpec sga_set_time_args = {
     .members = set_time_members,
 };
 
+#ifdef G_OS_WIN32
+/* 100-nanosecond FILETIME ticks from 1601-01-01 to the Unix epoch. */
+#define FILETIME_UNIX_EPOCH 116444736000000000LL
+
+/* qemu-ga on Windows has no year window: it refuses only the times a FILETIME
+ * cannot hold, in its words (sic: no space before "is"). */
+static bool set_time_check(int64_t time_ns, GError **error)
+{
+    if (time_ns < 0 || time_ns / 100 > INT64_MAX - FILETIME_UNIX_EPOCH) {
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "Time %" PRId64 "is invalid", time_ns);
+        return false;
+    }
+    return true;
+}
+#else
 /* qemu-ga's checks, in its order and words. */
 static bool set_time_check(int64_t time_ns, GError **error)
 {
@@ -48,6 +63,7 @@ static bool set_time_check(int64_t time_ns, GError **error)
     }
     return true;
 }
+#endif
 
 /* qemu-ga sets the clock with settimeofday(): microseconds, truncated toward
  * zero like the seconds, so a time just below 0 has a negative part that the
@@ -84,7 +100,12 @@ json_object *sga_cmd_guest_set_time(SgaRequest *req, const void *args, GError **
         return NULL;
     }
     if (!sga_rtc_to_system(&rtc_error)) {
+#ifdef G_OS_WIN32
+        /* w32tm's resync there: qemu-ga replies its own words for each failure */
+        g_propagate_error(error, rtc_error);
+#else
         hwclock_failed(rtc_error, error);
+#endif
     }
     return NULL;
 }

@@ -91,6 +91,7 @@ typedef struct ExecJob {
     SgaExecOutput output[2];
     bool exited;                /* the child itself ended */
     int exitcode, signo;
+    bool signalled;             /* signo, not exitcode, is its status */
     bool finished;              /* exited, and every captured stream at its end */
     GList *ended_link;          /* in exec_state.ended once the child ended */
     guint timeout_source;
@@ -208,7 +209,7 @@ static void exec_job_update(ExecJob *job)
 static void exec_job_exited(ExecJob *job)
 {
     job->exited = true;
-    sga_child_exit_status(job->child, &job->exitcode, &job->signo);
+    job->signalled = sga_child_exit_status(job->child, &job->exitcode, &job->signo);
     g_queue_push_tail(&exec_state.ended, job);
     job->ended_link = exec_state.ended.tail;
     exec_ended_trim();
@@ -410,10 +411,10 @@ json_object *sga_cmd_guest_exec_status(SgaRequest *req, const void *args, GError
 
     ret = json_object_new_object();
     json_object_object_add(ret, "exited", json_object_new_boolean(exited));
-    if (exited && job->exitcode >= 0) {
+    if (exited && !job->signalled) {
         json_object_object_add(ret, "exitcode", json_object_new_int(job->exitcode));
     }
-    if (exited && job->signo >= 0) {
+    if (exited && job->signalled) {
         json_object_object_add(ret, "signal", json_object_new_int(job->signo));
     }
     json_object_object_foreach(output, key, val) {

@@ -8,55 +8,6 @@
 #include "mounts.h"
 #include "sysroot.h"
 
-static json_object *pci_address_to_json(const SgaDiskAddress *a)
-{
-    json_object *pci = json_object_new_object();
-
-    json_object_object_add(pci, "domain", json_object_new_int64(a->pci_domain));
-    json_object_object_add(pci, "bus", json_object_new_int64(a->pci_bus));
-    json_object_object_add(pci, "slot", json_object_new_int64(a->pci_slot));
-    json_object_object_add(pci, "function", json_object_new_int64(a->pci_function));
-    return pci;
-}
-
-/* A GuestDiskAddress. */
-static json_object *disk_address_to_json(const SgaDiskAddress *a)
-{
-    json_object *obj = json_object_new_object();
-
-    json_object_object_add(obj, "pci-controller", pci_address_to_json(a));
-    json_object_object_add(obj, "bus-type", json_object_new_string(a->bus_type));
-    json_object_object_add(obj, "bus", json_object_new_int64(a->bus));
-    json_object_object_add(obj, "target", json_object_new_int64(a->target));
-    json_object_object_add(obj, "unit", json_object_new_int64(a->unit));
-    if (a->serial) {
-        json_object_object_add(obj, "serial", json_object_new_string(a->serial));
-    }
-    if (a->dev) {
-        json_object_object_add(obj, "dev", json_object_new_string(a->dev));
-    }
-    if (a->has_ccw) {
-        json_object *ccw = json_object_new_object();
-        json_object_object_add(ccw, "cssid", json_object_new_int64(a->ccw_cssid));
-        json_object_object_add(ccw, "ssid", json_object_new_int64(a->ccw_ssid));
-        json_object_object_add(ccw, "subchno", json_object_new_int64(a->ccw_subchno));
-        json_object_object_add(ccw, "devno", json_object_new_int64(a->ccw_devno));
-        json_object_object_add(obj, "ccw-address", ccw);
-    }
-    return obj;
-}
-
-json_object *sga_fs_json_reversed(json_object *array)
-{
-    json_object *reversed = json_object_new_array();
-
-    for (size_t i = json_object_array_length(array); i-- > 0;) {
-        json_object_array_add(reversed, json_object_get(json_object_array_get_idx(array, i)));
-    }
-    json_object_put(array);
-    return reversed;
-}
-
 /* ---- guest-get-fsinfo ------------------------------------------------------------ */
 
 /* Used and total bytes as qemu-ga 7.2 counts them: the total is what users
@@ -94,7 +45,7 @@ static json_object *fsinfo_one(const SgaMount *m, GError **error)
     fsinfo_add_usage(fs, m->dir);
     list = json_object_new_array();
     for (guint i = 0; i < disks->len; i++) {
-        json_object_array_add(list, disk_address_to_json(g_ptr_array_index(disks, i)));
+        json_object_array_add(list, sga_fs_disk_address_to_json(g_ptr_array_index(disks, i)));
     }
     json_object_object_add(fs, "disk", list);
     return fs;
@@ -171,7 +122,7 @@ static json_object *disk_info_to_json(const SgaDiskInfo *d)
         json_object_object_add(obj, "dependencies", deps);
     }
     if (d->address) {
-        json_object_object_add(obj, "address", disk_address_to_json(d->address));
+        json_object_object_add(obj, "address", sga_fs_disk_address_to_json(d->address));
     }
     if (d->alias) {
         json_object_object_add(obj, "alias", json_object_new_string(d->alias));

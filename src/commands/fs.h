@@ -7,6 +7,7 @@
 
 #include "argspec.h"
 #include "command.h"
+#include "disk-location.h"
 
 /* guest-fstrim */
 typedef struct SgaFstrimArgs {
@@ -15,17 +16,21 @@ typedef struct SgaFstrimArgs {
 } SgaFstrimArgs;
 extern const SgaTypeSpec sga_fstrim_args;
 
-/* fs.c */
+/* fs-common.c (both platforms) */
 /* The elements of a JSON array in reverse order (array is consumed): qemu-ga
  * builds these lists by prepending. */
 json_object *sga_fs_json_reversed(json_object *array);
+/* A GuestDiskAddress. */
+json_object *sga_fs_disk_address_to_json(const SgaDiskAddress *address);
+
+/* fs.c (POSIX: mounts and sysfs), fs-volumes.c (Windows: volumes and disk extents) */
 json_object *sga_cmd_guest_get_fsinfo(SgaRequest *req, const void *args, GError **error);
 json_object *sga_cmd_guest_get_disks(SgaRequest *req, const void *args, GError **error);
 
 /* diskstats.c */
 json_object *sga_cmd_guest_get_diskstats(SgaRequest *req, const void *args, GError **error);
 
-/* fstrim.c */
+/* fstrim.c (POSIX: FITRIM), fstrim-volumes.c (Windows: defrag /L) */
 json_object *sga_cmd_guest_fstrim(SgaRequest *req, const void *args, GError **error);
 
 #endif

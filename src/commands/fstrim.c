@@ -8,15 +8,6 @@
 #include "fsctl.h"
 #include "mounts.h"
 
-static const SgaMemberSpec fstrim_members[] = {
-    SGA_OPTIONAL(SgaFstrimArgs, minimum, "minimum", sga_type_int),
-    SGA_MEMBERS_END,
-};
-const SgaTypeSpec sga_fstrim_args = {
-    .kind = SGA_TYPE_STRUCT, .name = "guest-fstrim arguments", .size = sizeof(SgaFstrimArgs),
-    .members = fstrim_members,
-};
-
 /* A GuestFilesystemTrimResult: trimmed and minimum, or an error. */
 static json_object *fstrim_one(const SgaMount *m, uint64_t minimum)
 {

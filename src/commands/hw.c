@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "cpu-online.h"
+#include "devices.h"
 #include "memory-blocks.h"
 #include "sga-error.h"
 
@@ -168,6 +169,39 @@ json_object *sga_cmd_guest_get_memory_block_info(SgaRequest *req, const void *ar
 
 /* ---- devices ------------------------------------------------------------------- */
 
+#ifdef G_OS_WIN32
+/* GuestDeviceInfo, members in the schema's order; the id is the union
+ * GuestDeviceId, its "type" first. */
+static json_object *device_json(const SgaDevice *d)
+{
+    json_object *obj = json_object_new_object();
+    json_object *id = json_object_new_object();
+
+    json_object_object_add(obj, "driver-name", json_object_new_string(d->driver_name));
+    json_object_object_add(obj, "driver-date", json_object_new_int64(d->driver_date));
+    json_object_object_add(obj, "driver-version", json_object_new_string(d->driver_version));
+    json_object_object_add(id, "type", json_object_new_string("pci"));
+    json_object_object_add(id, "vendor-id", json_object_new_int(d->pci_vendor_id));
+    json_object_object_add(id, "device-id", json_object_new_int(d->pci_device_id));
+    json_object_object_add(obj, "id", id);
+    return obj;
+}
+
+json_object *sga_cmd_guest_get_devices(SgaRequest *req, const void *args, GError **error)
+{
+    g_autoptr(GPtrArray) devices = sga_devices_list(error);
+    json_object *list;
+
+    if (!devices) {
+        return NULL;
+    }
+    list = json_object_new_array();
+    for (guint i = 0; i < devices->len; i++) {
+        json_object_array_add(list, device_json(g_ptr_array_index(devices, i)));
+    }
+    return list;
+}
+#else
 /* Windows drivers only: the table enables it on no other platform, so on
  * Linux it answers "has been disabled" before this runs, as qemu-ga does. */
 json_object *sga_cmd_guest_get_devices(SgaRequest *req, const void *args, GError **error)
@@ -175,3 +209,4 @@ json_object *sga_cmd_guest_get_devices(SgaRequest *req, const void *args, GError
     g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, UNSUPPORTED_TEXT);
     return NULL;
 }
+#endif

@@ -31,7 +31,7 @@ static json_object *net_stats_json(const SgaNetStats *s)
 }
 
 /* An interface without addresses is listed by name (and hardware address)
- * alone: no ip-addresses, and no statistics either, as in qemu-ga. */
+ * alone: no ip-addresses, and on Linux no statistics either, as in qemu-ga. */
 json_object *sga_cmd_guest_network_get_interfaces(SgaRequest *req, const void *args, GError **error)
 {
     g_autoptr(GPtrArray) ifaces = sga_net_interfaces(error);
@@ -73,8 +73,8 @@ static void member_add_string(json_object *obj, const char *name, const char *va
 }
 
 /* GuestNetworkRoute, members in the schema's order; IPv4 routes carry gateway,
- * mask, mtu, window and irtt, IPv6 routes the prefix lengths, source and
- * nexthop. */
+ * mask, window and irtt, IPv6 routes the prefix lengths, source and nexthop;
+ * the kernel counters and the MTU only where the system has them (routes.h). */
 static json_object *route_json(const SgaRoute *r)
 {
     json_object *obj = json_object_new_object();
@@ -85,14 +85,18 @@ static json_object *route_json(const SgaRoute *r)
     json_object_object_add(obj, "metric", json_object_new_int64(r->metric));
     member_add_string(obj, "gateway", r->gateway);
     member_add_string(obj, "mask", r->mask);
-    if (v4) {
-        json_object_object_add(obj, "irtt", json_object_new_int64(r->irtt));
+    if (r->has_counters) {
+        if (v4) {
+            json_object_object_add(obj, "irtt", json_object_new_int64(r->irtt));
+        }
+        json_object_object_add(obj, "flags", json_object_new_uint64(r->flags));
+        json_object_object_add(obj, "refcnt", json_object_new_int64(r->refcnt));
+        json_object_object_add(obj, "use", json_object_new_int64(r->use));
+        if (v4) {
+            json_object_object_add(obj, "window", json_object_new_int64(r->window));
+        }
     }
-    json_object_object_add(obj, "flags", json_object_new_uint64(r->flags));
-    json_object_object_add(obj, "refcnt", json_object_new_int64(r->refcnt));
-    json_object_object_add(obj, "use", json_object_new_int64(r->use));
-    if (v4) {
-        json_object_object_add(obj, "window", json_object_new_int64(r->window));
+    if (r->has_mtu) {
         json_object_object_add(obj, "mtu", json_object_new_int64(r->mtu));
     }
     member_add_string(obj, "desprefixlen", r->desprefixlen);

@@ -52,9 +52,15 @@ static bool shutdown_mode_parse(const SgaShutdownArgs *a, SgaPowerMode *mode, GE
     } else if (strcmp(a->mode, "reboot") == 0) {
         *mode = SGA_POWER_REBOOT;
     } else {
+#ifdef G_OS_WIN32
+        /* qemu-ga's Windows code words it as an invalid parameter value */
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                    "Parameter 'mode' expects 'halt', 'powerdown', or 'reboot'");
+#else
         /* sic: qemu-ga's message lacks the closing parenthesis */
         g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
                     "mode is invalid (valid values are: halt|powerdown|reboot");
+#endif
         return false;
     }
     return true;

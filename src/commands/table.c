@@ -1,6 +1,16 @@
 /* table.c: the one declarative command table: name, handler, arguments, flags, platforms. */
 #include "commands.h"
 
+/* A row whose command family is built only where its platform layer exists
+ * (POSIX): the win32 build has neither the handler nor its argument spec, and
+ * the row's platform mask leaves WIN32 out, so the registry never enables it. */
+#ifdef G_OS_WIN32
+#define SGA_POSIX_ONLY(handler, args) NULL, NULL
+#else
+#define SGA_POSIX_ONLY(handler, args) handler, args
+#endif
+#define SGA_PLATFORM_POSIX (SGA_PLATFORM_LINUX | SGA_PLATFORM_OTHER_POSIX)
+
 const SgaCommand sga_command_table[] = {
     /* control: the protocol's own commands, always safe while frozen */
     { "guest-sync-delimited", sga_cmd_guest_sync_delimited, &sga_sync_args,
@@ -33,7 +43,7 @@ const SgaCommand sga_command_table[] = {
     /* power: shutdown and suspend (power.c, suspend.c) */
     { "guest-shutdown", sga_cmd_guest_shutdown, &sga_shutdown_args,
       SGA_COMMAND_NO_SUCCESS_RESPONSE, SGA_PLATFORM_ALL },
-    { "guest-suspend-hybrid", sga_cmd_guest_suspend_hybrid, NULL,
+    { "guest-suspend-hybrid", SGA_POSIX_ONLY(sga_cmd_guest_suspend_hybrid, NULL),
       SGA_COMMAND_NO_SUCCESS_RESPONSE, SGA_PLATFORM_LINUX },
     { "guest-suspend-ram", sga_cmd_guest_suspend_ram, NULL,
       SGA_COMMAND_NO_SUCCESS_RESPONSE, SGA_PLATFORM_ALL },
@@ -47,25 +57,27 @@ const SgaCommand sga_command_table[] = {
     { "guest-get-users", sga_cmd_guest_get_users, NULL, 0, SGA_PLATFORM_ALL },
     { "guest-set-user-password", sga_cmd_guest_set_user_password, &sga_set_user_password_args, 0,
       SGA_PLATFORM_ALL },
-    { "guest-ssh-get-authorized-keys", sga_cmd_guest_ssh_get_authorized_keys, &sga_ssh_get_args, 0,
-      SGA_PLATFORM_ALL },
-    { "guest-ssh-add-authorized-keys", sga_cmd_guest_ssh_add_authorized_keys, &sga_ssh_add_args, 0,
-      SGA_PLATFORM_ALL },
-    { "guest-ssh-remove-authorized-keys", sga_cmd_guest_ssh_remove_authorized_keys,
-      &sga_ssh_remove_args, 0, SGA_PLATFORM_ALL },
+    { "guest-ssh-get-authorized-keys", SGA_POSIX_ONLY(sga_cmd_guest_ssh_get_authorized_keys, &sga_ssh_get_args),
+      0, SGA_PLATFORM_POSIX },
+    { "guest-ssh-add-authorized-keys", SGA_POSIX_ONLY(sga_cmd_guest_ssh_add_authorized_keys, &sga_ssh_add_args),
+      0, SGA_PLATFORM_POSIX },
+    { "guest-ssh-remove-authorized-keys", SGA_POSIX_ONLY(sga_cmd_guest_ssh_remove_authorized_keys, &sga_ssh_remove_args),
+      0, SGA_PLATFORM_POSIX },
 
-    /* filesystems and disks (fs.c, fsfreeze.c, fstrim.c, diskstats) */
-    { "guest-fsfreeze-status", sga_cmd_guest_fsfreeze_status, NULL,
-      SGA_COMMAND_ALLOWED_WHILE_FROZEN, SGA_PLATFORM_ALL },
-    { "guest-fsfreeze-freeze", sga_cmd_guest_fsfreeze_freeze, NULL, 0, SGA_PLATFORM_ALL },
-    { "guest-fsfreeze-freeze-list", sga_cmd_guest_fsfreeze_freeze_list, &sga_fsfreeze_list_args, 0,
-      SGA_PLATFORM_ALL },
-    { "guest-fsfreeze-thaw", sga_cmd_guest_fsfreeze_thaw, NULL,
-      SGA_COMMAND_ALLOWED_WHILE_FROZEN, SGA_PLATFORM_ALL },
+    /* filesystems and disks (fs.c, fsfreeze.c, fstrim.c, diskstats; Windows: fs-volumes.c, fstrim-volumes.c) */
+    { "guest-fsfreeze-status", SGA_POSIX_ONLY(sga_cmd_guest_fsfreeze_status, NULL),
+      SGA_COMMAND_ALLOWED_WHILE_FROZEN, SGA_PLATFORM_POSIX },
+    { "guest-fsfreeze-freeze", SGA_POSIX_ONLY(sga_cmd_guest_fsfreeze_freeze, NULL),
+      0, SGA_PLATFORM_POSIX },
+    { "guest-fsfreeze-freeze-list", SGA_POSIX_ONLY(sga_cmd_guest_fsfreeze_freeze_list, &sga_fsfreeze_list_args),
+      0, SGA_PLATFORM_POSIX },
+    { "guest-fsfreeze-thaw", SGA_POSIX_ONLY(sga_cmd_guest_fsfreeze_thaw, NULL),
+      SGA_COMMAND_ALLOWED_WHILE_FROZEN, SGA_PLATFORM_POSIX },
     { "guest-fstrim", sga_cmd_guest_fstrim, &sga_fstrim_args, 0, SGA_PLATFORM_ALL },
     { "guest-get-disks", sga_cmd_guest_get_disks, NULL, 0, SGA_PLATFORM_ALL },
     { "guest-get-fsinfo", sga_cmd_guest_get_fsinfo, NULL, 0, SGA_PLATFORM_ALL },
-    { "guest-get-diskstats", sga_cmd_guest_get_diskstats, NULL, 0, SGA_PLATFORM_LINUX },
+    { "guest-get-diskstats", SGA_POSIX_ONLY(sga_cmd_guest_get_diskstats, NULL),
+      0, SGA_PLATFORM_LINUX },
 
     /* processors and memory (hw.c), statistics (stats.c) */
     { "guest-get-memory-block-info", sga_cmd_guest_get_memory_block_info, NULL, 0,
@@ -77,9 +89,10 @@ const SgaCommand sga_command_table[] = {
     { "guest-get-vcpus", sga_cmd_guest_get_vcpus, NULL, 0, SGA_PLATFORM_ALL },
     /* Windows drivers only: listed, disabled elsewhere, as in qemu-ga */
     { "guest-get-devices", sga_cmd_guest_get_devices, NULL, 0, SGA_PLATFORM_WIN32 },
-    { "guest-get-cpustats", sga_cmd_guest_get_cpustats, NULL, 0, SGA_PLATFORM_LINUX },
+    { "guest-get-cpustats", SGA_POSIX_ONLY(sga_cmd_guest_get_cpustats, NULL),
+      0, SGA_PLATFORM_LINUX },
     /* QEMU 10.0 */
-    { "guest-get-load", sga_cmd_guest_get_load, NULL, 0, SGA_PLATFORM_ALL },
+    { "guest-get-load", SGA_POSIX_ONLY(sga_cmd_guest_get_load, NULL), 0, SGA_PLATFORM_POSIX },
 
     /* network (net.c) */
     { "guest-network-get-interfaces", sga_cmd_guest_network_get_interfaces, NULL, 0,

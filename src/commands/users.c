@@ -1,7 +1,11 @@
-/* users.c: guest-get-users (utmp) and guest-set-user-password (shadow, natively: no chpasswd). */
+/* users.c: guest-get-users (utmp, WTS) and guest-set-user-password (shadow, natively; NetUserSetInfo). */
 #include "users.h"
 
 #include <string.h>
+#ifdef G_OS_WIN32
+#include <windows.h>
+#define explicit_bzero SecureZeroMemory    /* what Windows calls it */
+#endif
 
 #include "accounts.h"
 #include "commands.h"
@@ -34,6 +38,9 @@ json_object *sga_cmd_guest_get_users(SgaRequest *req, const void *args, GError *
         json_object *user = json_object_new_object();
 
         json_object_object_add(user, "user", json_object_new_string(login->user));
+        if (login->domain) {
+            json_object_object_add(user, "domain", json_object_new_string(login->domain));
+        }
         json_object_object_add(user, "login-time", json_object_new_double(login->login_time));
         json_object_array_add(ret, user);
     }
@@ -47,6 +54,14 @@ json_object *sga_cmd_guest_set_user_password(SgaRequest *req, const void *args, 
     g_autofree guint8 *raw = NULL;
     gsize len;
 
+#ifdef G_OS_WIN32
+    /* qemu-ga on Windows refuses a hash before it looks at anything else. */
+    if (a->crypted) {
+        g_set_error_literal(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                            "this feature or command is not currently supported");
+        return NULL;
+    }
+#endif
     raw = sga_base64_decode(a->password, &len, error);
     if (!raw) {
         return NULL;
@@ -54,6 +69,13 @@ json_object *sga_cmd_guest_set_user_password(SgaRequest *req, const void *args, 
     /* qemu-ga treats the password as a C string: it ends at a NUL byte. */
     raw = g_realloc(raw, len + 1);
     raw[len] = '\0';
+#ifdef G_OS_WIN32
+    /* No chpasswd lines to keep whole, and NetUserSetInfo's reason is
+     * qemu-ga's reply there. */
+    if (!sga_password_set(a->username, (const char *)raw, a->crypted, error)) {
+        goto out;
+    }
+#else
     if (strchr((const char *)raw, '\n')) {
         g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "forbidden characters in raw password");
         goto out;
@@ -66,6 +88,7 @@ json_object *sga_cmd_guest_set_user_password(SgaRequest *req, const void *args, 
         g_warning("guest-set-user-password: %s", set_error->message);
         g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, CHPASSWD_FAILED_DESC);
     }
+#endif
 out:
     explicit_bzero(raw, len);   /* the password, perhaps in clear */
     return NULL;

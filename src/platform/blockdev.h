@@ -6,27 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Where a disk hangs off the machine (the QAPI GuestDiskAddress). */
-typedef struct SgaDiskAddress {
-    const char *bus_type;       /* a GuestDiskBusType name: "virtio", "scsi", "unknown"... */
-    int64_t pci_domain;         /* the controller's PCI address, -1 when unknown */
-    int64_t pci_bus;
-    int64_t pci_slot;
-    int64_t pci_function;
-    int64_t bus;
-    int64_t target;
-    int64_t unit;
-    char *serial;               /* udev's ID_SERIAL, or NULL */
-    char *dev;                  /* the device node, or NULL */
-    bool has_ccw;               /* an s390 channel I/O device: */
-    int64_t ccw_cssid;
-    int64_t ccw_ssid;
-    int64_t ccw_subchno;
-    int64_t ccw_devno;
-} SgaDiskAddress;
-
-void sga_disk_address_free(SgaDiskAddress *address);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SgaDiskAddress, sga_disk_address_free)
+#include "disk-location.h"
 
 /*
  * The device a filesystem lies on (major:minor from the mount table): its name

@@ -6,6 +6,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef G_OS_WIN32
+#include <signal.h>
+/* mingw's <signal.h> has no SIGKILL, which guest-exec's timeout sends; on
+ * Windows any signal number ends the process tree (win32/child.c). */
+#ifndef SIGKILL
+#define SIGKILL 9
+#endif
+#endif
+
 /* What of the child's output is captured (the QAPI enum GuestExecCaptureOutputMode). */
 typedef enum {
     SGA_CAPTURE_NONE,
@@ -69,10 +78,15 @@ bool sga_child_stdin_is_open(const SgaChild *child);
 
 /* Check now whether the child has ended (reaping it); true once it has. */
 bool sga_child_reap(SgaChild *child);
-/* After it ended: its exit code, or the signal that killed it (the other is -1). */
-void sga_child_exit_status(const SgaChild *child, int *exitcode, int *signo);
+/* After it ended: its exit code, or the signal that killed it (the other is -1);
+ * true when it is the signal. On Windows, as with qemu-ga there, an exit status
+ * of 0xC0000000 or more (an unhandled exception's NTSTATUS) is the "signal", and
+ * either may be negative (the 32-bit status read as an int): go by the result. */
+bool sga_child_exit_status(const SgaChild *child, int *exitcode, int *signo);
 
-/* Send a signal to the child's process group (it and what it started). */
+/* Send a signal to the child's process group (it and what it started). On
+ * Windows every signal ends the child's job (it and what it started), with the
+ * signal's number as exit code. */
 bool sga_child_signal(SgaChild *child, int signo, GError **error);
 
 /* Close the pipes and forget the child; one still running is reaped when it ends. */

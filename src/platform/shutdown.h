@@ -13,6 +13,9 @@ typedef enum {
 
 /* How the system will be brought down, worked out before the host's request
  * is answered, so that what can be known to fail is reported. */
+/* The mode as guest-shutdown names it: "powerdown", "halt", "reboot". */
+const char *sga_power_mode_name(SgaPowerMode mode);
+
 typedef struct SgaPowerPlan SgaPowerPlan;
 
 /* Choose the way to carry mode out. Fails when no way is open to the agent

@@ -12,10 +12,13 @@
 bool sga_clock_set(int64_t seconds, long nanoseconds, GError **error);
 
 /* Store the system time in the RTC, as `hwclock --systohc` does: in UTC,
- * or in local time when <root>/etc/adjtime says LOCAL. */
+ * or in local time when <root>/etc/adjtime says LOCAL. (Windows does it
+ * itself when the clock is set.) */
 bool sga_rtc_from_system(GError **error);
 
-/* Set the system clock from the RTC, as `hwclock --hctosys` does. */
+/* Set the system clock from the RTC, as `hwclock --hctosys` does. Windows
+ * gives no access to the RTC: there, as qemu-ga, the Windows Time service
+ * resyncs (w32tm /resync), and the message is the whole reply. */
 bool sga_rtc_to_system(GError **error);
 
 #endif

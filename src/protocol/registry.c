@@ -26,7 +26,8 @@ SgaRegistry *sga_registry_new(const SgaCommand *table, size_t count, SgaPlatform
     reg->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     for (size_t i = 0; i < count; i++) {
         reg->entries[i].cmd = &table[i];
-        reg->entries[i].supported = (table[i].platforms & platform) != 0;
+        /* no handler: the command's family is not built on this platform */
+        reg->entries[i].supported = (table[i].platforms & platform) != 0 && table[i].handler;
         g_hash_table_insert(reg->by_name, (gpointer)table[i].name, &reg->entries[i]);
     }
     return reg;

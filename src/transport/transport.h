@@ -11,6 +11,10 @@ typedef enum {
     SGA_TRANSPORT_ISA_SERIAL,
     SGA_TRANSPORT_UNIX_LISTEN,
     SGA_TRANSPORT_VSOCK_LISTEN,
+    /* streamga's extension: a TCP socket, one host at a time (-p HOST:PORT).
+     * For tests under wine and for guests reached over a network; it has no
+     * authentication, so bind it to loopback or a trusted network only. */
+    SGA_TRANSPORT_TCP_LISTEN,
 } SgaTransportMethod;
 
 /* What the transport tells its owner. Callbacks run in the main loop. */
@@ -30,8 +34,11 @@ typedef struct SgaTransportEvents {
 
 typedef struct SgaTransport SgaTransport;
 
-/* Parse a method name given with -m; FALSE when it is not one of the four. */
+/* Parse a method name given with -m; FALSE when this platform has no such method. */
 bool sga_transport_method_from_name(const char *name, SgaTransportMethod *method);
+
+/* The methods to suggest after an unknown -m ("a, b or c"). */
+const char *sga_transport_methods_hint(void);
 
 /* The default -p for a method, or NULL when the method needs an explicit path. */
 const char *sga_transport_default_path(SgaTransportMethod method);

@@ -16,16 +16,6 @@
 #define SYSFS_VIRTUAL_BLOCK "/devices/virtual/block/"
 #define SYSFS_BLOCK_DIR "/sys/block"
 
-void sga_disk_address_free(SgaDiskAddress *address)
-{
-    if (!address) {
-        return;
-    }
-    g_free(address->serial);
-    g_free(address->dev);
-    g_free(address);
-}
-
 void sga_disk_info_free(SgaDiskInfo *disk)
 {
     if (!disk) {

@@ -497,10 +497,11 @@ bool sga_child_reap(SgaChild *c)
     return child_try_reap(c);
 }
 
-void sga_child_exit_status(const SgaChild *c, int *exitcode, int *signo)
+bool sga_child_exit_status(const SgaChild *c, int *exitcode, int *signo)
 {
     *exitcode = WIFEXITED(c->wait_status) ? WEXITSTATUS(c->wait_status) : -1;
     *signo = WIFSIGNALED(c->wait_status) ? WTERMSIG(c->wait_status) : -1;
+    return WIFSIGNALED(c->wait_status);
 }
 
 bool sga_child_signal(SgaChild *c, int signo, GError **error)

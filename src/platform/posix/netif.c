@@ -20,23 +20,6 @@
 /* Bytes of a hardware address that are shown: an Ethernet address's six. */
 #define HW_ADDR_SHOWN 6
 
-static void ip_address_clear(gpointer p)
-{
-    SgaIpAddress *a = p;
-
-    g_free(a->address);
-}
-
-static void net_interface_free(gpointer p)
-{
-    SgaNetInterface *iface = p;
-
-    g_free(iface->name);
-    g_free(iface->hardware_address);
-    g_array_unref(iface->addresses);
-    g_free(iface);
-}
-
 /* The counters of interface name in /proc/net/dev's text, matched as qemu-ga
  * matches them: the name is all that precedes the line's first ':', and the
  * line needs all sixteen counters (else a later line may still match). */
@@ -174,7 +157,7 @@ static SgaNetInterface *interface_find_or_add(GPtrArray *list, GHashTable *by_na
         iface = g_new0(SgaNetInterface, 1);
         iface->name = g_strdup(name);
         iface->addresses = g_array_new(FALSE, TRUE, sizeof(SgaIpAddress));
-        g_array_set_clear_func(iface->addresses, ip_address_clear);
+        g_array_set_clear_func(iface->addresses, sga_ip_address_clear);
         g_ptr_array_add(list, iface);
         g_hash_table_insert(by_name, iface->name, iface);
     }
@@ -198,7 +181,7 @@ GPtrArray *sga_net_interfaces(GError **error)
 {
     NetScan scan = { .sock = -1 };
     g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
-    GPtrArray *list = g_ptr_array_new_with_free_func(net_interface_free);
+    GPtrArray *list = g_ptr_array_new_with_free_func(sga_net_interface_free);
     struct ifaddrs *all;
     bool ok = true;
 

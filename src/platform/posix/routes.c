@@ -16,21 +16,6 @@
 /* Hex digits of an IPv6 address in ipv6_route. */
 #define IPV6_HEX_DIGITS 32
 
-static void route_free(gpointer p)
-{
-    SgaRoute *r = p;
-
-    g_free(r->iface);
-    g_free(r->destination);
-    g_free(r->gateway);
-    g_free(r->mask);
-    g_free(r->desprefixlen);
-    g_free(r->source);
-    g_free(r->srcprefixlen);
-    g_free(r->nexthop);
-    g_free(r);
-}
-
 /* /proc/net/route prints addresses as the hex of the 32-bit word in memory:
  * on a little-endian machine the first byte of the address is the lowest.
  * Upstream prints the lowest byte first whatever the machine; so do we. */
@@ -82,9 +67,11 @@ static SgaRoute *ipv4_route_parse(const char *line)
     r->gateway = ipv4_text(gateway);
     r->mask = ipv4_text(mask);
     r->metric = metric;
+    r->has_counters = true;
     r->flags = flags;
     r->refcnt = refcnt;
     r->use = use;
+    r->has_mtu = true;
     r->mtu = mtu;
     r->window = window;
     r->irtt = irtt;
@@ -122,6 +109,7 @@ static SgaRoute *ipv6_route_parse(const char *line)
     r->desprefixlen = g_strdup_printf("%d", dest_len);
     r->srcprefixlen = g_strdup_printf("%d", src_len);
     r->metric = metric;
+    r->has_counters = true;
     r->flags = (uint64_t)(int64_t)flags;
     r->refcnt = refcnt;
     r->use = use;
@@ -160,7 +148,7 @@ static bool routes_file_read(const char *path, bool ipv6, GPtrArray *routes, GEr
 
 GPtrArray *sga_routes_read(GError **error)
 {
-    GPtrArray *routes = g_ptr_array_new_with_free_func(route_free);
+    GPtrArray *routes = g_ptr_array_new_with_free_func(sga_route_free);
 
     /* Upstream reports a table it cannot open as the command's error, even
      * when the other could be read (a kernel without IPv6 included). */

@@ -30,19 +30,6 @@ struct SgaPowerPlan {
     SgaChild *child;        /* the shutdown binary while it runs */
 };
 
-static const char *mode_name(SgaPowerMode mode)
-{
-    switch (mode) {
-    case SGA_POWER_HALT:
-        return "halt";
-    case SGA_POWER_REBOOT:
-        return "reboot";
-    case SGA_POWER_OFF:
-        break;
-    }
-    return "powerdown";
-}
-
 /* reboot(2) needs CAP_SYS_BOOT; asked up front, so a refusal is reported. */
 static bool process_can_reboot(void)
 {
@@ -128,7 +115,7 @@ static void power_plan_reboot(SgaPowerPlan *plan)
         g_warning("guest-shutdown: nothing left to try: reboot(2) is not permitted");
         return;
     }
-    g_message("guest-shutdown: %s with reboot(2)", mode_name(plan->mode));
+    g_message("guest-shutdown: %s with reboot(2)", sga_power_mode_name(plan->mode));
     if (!sga_sysroot_is_real()) {
         if (!sga_action_record(&error, "sync") ||
             !sga_action_record(&error, "reboot %s", reboot_cmds[plan->mode].name)) {
@@ -195,7 +182,7 @@ void sga_power_plan_run(SgaPowerPlan *plan)
         int fd = plan->init_fd;
         plan->init_fd = -1;     /* the request closes it */
         g_message("guest-shutdown: asking %s to %s", sga_init_kind_name(plan->init),
-                  mode_name(plan->mode));
+                  sga_power_mode_name(plan->mode));
         if (sga_init_control_request(plan->init, plan->mode, fd, &error)) {
             sga_power_plan_free(plan);
             return;

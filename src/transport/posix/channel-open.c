@@ -1,6 +1,7 @@
 /* channel-open.c: device and socket setup for each transport method. */
 #include "channel-open.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #endif
 
 #include "sga-error.h"
+#include "tcp-address.h"
 
 /* Pending connections the kernel holds while one host is being served, so a
  * second client waits its turn instead of being refused. */
@@ -166,4 +168,49 @@ int sga_channel_listen_vsock(const char *address, GError **error)
     g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC, "vsock is not supported on this system");
     return -1;
 #endif
+}
+
+int sga_channel_listen_tcp(const char *address, GError **error)
+{
+    g_autofree char *host = NULL;
+    g_autofree char *port = NULL;
+    struct sockaddr_storage addr = { 0 };
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
+    socklen_t len;
+    int one = 1;
+    int fd;
+
+    if (!sga_tcp_address_parse(address, &host, &port, error)) {
+        return -1;
+    }
+    /* Numeric addresses only: no resolver (and no NSS modules, which a static
+     * agent in a bare image would not have); an empty host is every IPv4 one. */
+    if (host[0] == '\0' || inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)g_ascii_strtoull(port, NULL, 10));
+        len = sizeof(*in4);
+    } else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)g_ascii_strtoull(port, NULL, 10));
+        len = sizeof(*in6);
+    } else {
+        g_set_error(error, SGA_ERROR, SGA_ERROR_GENERIC,
+                    "error parsing tcp-listen address '%s': '%s' is not a numeric IP address",
+                    address, host);
+        return -1;
+    }
+    fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return listen_fail(fd, error, "create socket for", address);
+    }
+    /* A restarted agent must not wait out the old connection's TIME_WAIT. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&addr, len) < 0) {
+        return listen_fail(fd, error, "bind socket to", address);
+    }
+    if (listen(fd, SGA_LISTEN_BACKLOG) < 0) {
+        return listen_fail(fd, error, "listen on", address);
+    }
+    return fd;
 }

@@ -14,6 +14,7 @@
 #include "host-wait.h"
 #include "out-queue.h"
 #include "sga-error.h"
+#include "tcp-address.h"
 
 /* One read() takes at most this much; large enough that a 1 MB file-write
  * request needs few wakeups. */
@@ -48,6 +49,7 @@ static const char *const method_names[] = {
     [SGA_TRANSPORT_ISA_SERIAL] = "isa-serial",
     [SGA_TRANSPORT_UNIX_LISTEN] = "unix-listen",
     [SGA_TRANSPORT_VSOCK_LISTEN] = "vsock-listen",
+    [SGA_TRANSPORT_TCP_LISTEN] = "tcp-listen",
 };
 
 bool sga_transport_method_from_name(const char *name, SgaTransportMethod *method)
@@ -59,6 +61,12 @@ bool sga_transport_method_from_name(const char *name, SgaTransportMethod *method
         }
     }
     return false;
+}
+
+const char *sga_transport_methods_hint(void)
+{
+    /* qemu-ga's words; tcp-listen, an extension, is in --help and the docs */
+    return "unix-listen, virtio-serial, isa-serial or vsock-listen";
 }
 
 const char *sga_transport_default_path(SgaTransportMethod method)
@@ -77,8 +85,14 @@ bool sga_transport_check_path(SgaTransportMethod method, const char *path, GErro
 {
     guint32 cid, port;
 
+    g_autofree char *tcp_host = NULL;
+    g_autofree char *tcp_port = NULL;
+
     if (method == SGA_TRANSPORT_VSOCK_LISTEN) {
         return sga_channel_parse_vsock(path, &cid, &port, error);
+    }
+    if (method == SGA_TRANSPORT_TCP_LISTEN) {
+        return sga_tcp_address_parse(path, &tcp_host, &tcp_port, error);
     }
     return true;
 }
@@ -155,6 +169,7 @@ static void transport_session_end(SgaTransport *t)
     switch (t->method) {
     case SGA_TRANSPORT_UNIX_LISTEN:
     case SGA_TRANSPORT_VSOCK_LISTEN:
+    case SGA_TRANSPORT_TCP_LISTEN:
         close(t->fd);
         t->fd = -1;
         t->ev.session_ended(t->opaque);
@@ -375,6 +390,9 @@ SgaTransport *sga_transport_open(SgaTransportMethod method, const char *path, in
         break;
     case SGA_TRANSPORT_VSOCK_LISTEN:
         t->listen_fd = listen_fd >= 0 ? listen_fd : sga_channel_listen_vsock(path, error);
+        break;
+    case SGA_TRANSPORT_TCP_LISTEN:
+        t->listen_fd = sga_channel_listen_tcp(path, error);
         break;
     }
     if (t->fd < 0 && t->listen_fd < 0) {
