@@ -19,6 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def pytest_addoption(parser):
     parser.addoption("--builds", default=os.environ.get("STREAMGA_BUILDS", "build"),
                      help="comma-separated meson build directories to test (relative to the repo)")
+    parser.addoption("--win-build", default=os.environ.get("STREAMGA_WIN_BUILD", "build-win"),
+                     help="the mingw-w64 cross build that tests/windows runs under wine")
 
 
 def build_dirs(config):

@@ -131,6 +131,62 @@ class AgentProcess:
         self.stop()
 
 
+# /proc/net/tcp state of a listening socket.
+_TCP_LISTEN = "0A"
+
+
+def tcp_port_listening(port):
+    """True when a socket listens on the IPv4 port; asks /proc, so no connection is made."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[3] == _TCP_LISTEN and int(fields[1].split(":")[1], 16) == port:
+                return True
+    return False
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TcpAgentProcess(AgentProcess):
+    """An agent listening on a free TCP loopback port (-m tcp-listen, streamga's
+    extension). launcher runs the binary (e.g. ["wine"]); agent_path turns a
+    local path into the agent's own spelling of it."""
+
+    def __init__(self, binary, workdir, extra_args=(), env=None, launcher=(), agent_path=str):
+        super().__init__(binary, workdir, extra_args=extra_args, env=env)
+        self.port = free_tcp_port()
+        self.address = "127.0.0.1:%d" % self.port
+        self.args = [*launcher, binary, "-m", "tcp-listen", "-p", self.address,
+                     "-t", agent_path(self.statedir), *extra_args]
+
+    def start(self, wait=True):
+        super().start(wait=False)
+        if wait:
+            self.wait_listening()
+        return self
+
+    def wait_listening(self, timeout=REPLY_TIMEOUT * 3):
+        self._wait_alive(lambda: tcp_port_listening(self.port), "listen on " + self.address, timeout)
+        return self
+
+    def connect(self, timeout=REPLY_TIMEOUT):
+        deadline = time.monotonic() + CONNECT_RETRY_SECONDS
+        while True:
+            try:
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return AgentConnection(s, timeout)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+
 def stop_all_cleanly(procs):
     """Stop every agent, then fail if any did not exit 0: a clean SIGTERM exit is
     part of the contract, and sanitizer reports end there too. An agent never
@@ -217,6 +273,12 @@ class AgentConnection:
             req["id"] = id
         self.send(json.dumps(req))
         return self.read_reply(timeout)
+
+    def call_ok(self, execute, arguments=None, timeout=None):
+        """call(), failing the test unless the reply is a success; its "return" value."""
+        reply = self.call(execute, arguments, timeout=timeout)
+        assert "return" in reply, (execute, arguments, reply)
+        return reply["return"]
 
     def resync(self, sync_id=0x5eed, timeout=None):
         """0xFF + guest-sync-delimited; discard everything before the delimited reply."""
