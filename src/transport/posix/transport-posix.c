@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -315,6 +317,12 @@ static gboolean transport_accept(int listen_fd, GIOCondition revents, gpointer d
             g_warning("error accepting connection on '%s': %s", t->path, g_strerror(errno));
         }
         return G_SOURCE_CONTINUE;
+    }
+    if (t->method == SGA_TRANSPORT_TCP_LISTEN) {
+        /* Replies are small and each answers a request: Nagle would hold one
+         * back until the host's delayed ACK (tens of ms per request). */
+        int nodelay = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof(nodelay));
     }
     /* One host at a time, as qemu-ga: the next waits in the backlog. */
     sga_fd_source_set_events(t->listen_source, 0);

@@ -2,6 +2,8 @@
 #include "transport.h"
 
 #include <string.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
 
 #include "channel-win32.h"
 #include "handle-source.h"
@@ -10,6 +12,8 @@
 
 /* One read takes at most this much, as on POSIX. */
 #define SGA_TRANSPORT_READ_SIZE (64 * 1024)
+/* Reads in a row before the loop gets a turn: 1 MiB, a FIREWHEEL write chunk. */
+#define SGA_TRANSPORT_READS_PER_WAKEUP 16
 /* A port read that completes with nothing (a driver with no host behind it)
  * is retried after this long, not at once, so the loop cannot spin. */
 #define SGA_TRANSPORT_EMPTY_READ_RETRY_MS 100
@@ -357,17 +361,32 @@ static void transport_port_close(SgaTransport *t)
 
 /* ---- tcp-listen ------------------------------------------------------------------------ */
 
-/* One recv per readiness report: winsock reports FD_READ again while data is
- * left, so a fast host cannot hold the loop. Once the host has closed, having
- * nothing more to read also ends the session. */
-static void transport_sock_read(SgaTransport *t, gboolean host_closed)
+/* One recv; FALSE when nothing more can be read now. Once the host has
+ * closed, having nothing more to read ends the session. */
+static gboolean transport_sock_read(SgaTransport *t, gboolean host_closed)
 {
     int n = recv(t->sock, t->read_buf, SGA_TRANSPORT_READ_SIZE, 0);
 
     if (n > 0) {
         t->ev.received(t->read_buf, (size_t)n, t->opaque);
-    } else if (n == 0 || host_closed || WSAGetLastError() != WSAEWOULDBLOCK) {
+        return n == SGA_TRANSPORT_READ_SIZE;
+    }
+    if (n == 0 || host_closed || WSAGetLastError() != WSAEWOULDBLOCK) {
         transport_session_end(t);
+    }
+    return FALSE;
+}
+
+/* Each readiness report costs a trip through the main loop's wait (and under
+ * wine through its server): read on while full buffers come, up to a bound
+ * so a fast host cannot hold the loop (winsock reports FD_READ again while
+ * data is left). */
+static void transport_sock_read_some(SgaTransport *t)
+{
+    for (int i = 0; i < SGA_TRANSPORT_READS_PER_WAKEUP; i++) {
+        if (!t->connected || !t->receiving || !transport_sock_read(t, FALSE)) {
+            return;
+        }
     }
 }
 
@@ -415,7 +434,7 @@ static gboolean transport_sock_ready(HANDLE event, gpointer data)
             transport_sock_read(t, TRUE);
         }
     } else if ((ne.lNetworkEvents & FD_READ) && t->receiving) {
-        transport_sock_read(t, FALSE);
+        transport_sock_read_some(t);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -426,9 +445,7 @@ static gboolean transport_sock_resume(gpointer data)
 
     t->resume_idle = 0;
     /* FD_READ is reported again only after a recv: do one to restart it. */
-    if (t->connected && t->receiving) {
-        transport_sock_read(t, FALSE);
-    }
+    transport_sock_read_some(t);
     return G_SOURCE_REMOVE;
 }
 
@@ -445,6 +462,7 @@ static gboolean transport_accept(HANDLE event, gpointer data)
 {
     SgaTransport *t = data;
     WSANETWORKEVENTS ne;
+    BOOL nodelay = TRUE;
     SOCKET s;
 
     WSAEnumNetworkEvents(t->listen_sock, t->listen_event, &ne);
@@ -460,6 +478,9 @@ static gboolean transport_accept(HANDLE event, gpointer data)
     /* One host at a time, as qemu-ga: the next waits in the backlog. */
     sga_handle_source_set_active(t->listen_source, false);
     SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    /* Replies are small and each answers a request: Nagle would hold one
+     * back until the host's delayed ACK (tens of ms per request). */
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&nodelay, sizeof(nodelay));
     t->sock = s;
     /* Replaces the listening socket's selection the new socket inherited. */
     WSAEventSelect(s, t->sock_event, FD_READ | FD_WRITE | FD_CLOSE);
