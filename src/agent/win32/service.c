@@ -19,7 +19,6 @@ static void service_set_win32_error(GError **error, const char *what)
 /* One argument quoted the way CommandLineToArgvW and the CRT read it back. */
 static void service_append_quoted(GString *cmdline, const char *arg)
 {
-    g_string_append_c(cmdline, ' ');
     g_string_append_c(cmdline, '"');
     for (const char *p = arg;; p++) {
         size_t backslashes = 0;
@@ -57,23 +56,22 @@ static char *service_command_line(const SgaConfig *cfg, GError **error)
     exe_utf8 = g_utf16_to_utf8(exe, n, NULL, NULL, NULL);
     cmdline = g_string_new("");
     service_append_quoted(cmdline, exe_utf8);
-    g_string_erase(cmdline, 0, 1);
     g_string_append(cmdline, " -d");
     if (cfg->method) {
-        g_string_append(cmdline, " -m");
+        g_string_append(cmdline, " -m ");
         service_append_quoted(cmdline, cfg->method);
     }
     if (cfg->channel_path) {
-        g_string_append(cmdline, " -p");
+        g_string_append(cmdline, " -p ");
         service_append_quoted(cmdline, cfg->channel_path);
     }
     if (cfg->log_filepath) {
-        g_string_append(cmdline, " -l");
+        g_string_append(cmdline, " -l ");
         service_append_quoted(cmdline, cfg->log_filepath);
         g_string_append(cmdline, " -v");
     }
     if (cfg->state_dir) {
-        g_string_append(cmdline, " -t");
+        g_string_append(cmdline, " -t ");
         service_append_quoted(cmdline, cfg->state_dir);
     }
     if (cfg->retry_path) {
