@@ -14,6 +14,8 @@ from agentproc import REPLY_TIMEOUT, TcpAgentProcess
 
 # Creating a prefix (wineboot -i) takes 10-30 s on a loaded machine.
 WINEBOOT_TIMEOUT = 180
+# Runs of a tool that must succeed, when it fails without output (see run()).
+SILENT_FAILURE_TRIES = 3
 
 
 def win_path(linux_path):
@@ -44,16 +46,25 @@ class WinePrefix:
 
         Output goes through files, not pipes: a wine process that starts the
         wineserver hands its stdout/stderr on to it (and to services.exe),
-        so a pipe would never reach EOF."""
+        so a pipe would never reach EOF. With check, a run that fails without
+        a word is tried again: wine's tools (reg) now and then exit 1 with no
+        output at all while the prefix is busy (seen once in a CI run); a real
+        failure says why and is reported."""
+        for attempt in range(SILENT_FAILURE_TRIES if check else 1):
+            result = self._run_once(args, timeout)
+            if result.returncode == 0 or result.stdout or result.stderr:
+                break
+        if check:
+            result.check_returncode()
+        return result
+
+    def _run_once(self, args, timeout):
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             proc = subprocess.run(["wine", *args], env=self.env, timeout=timeout, check=False,
                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err)
             out.seek(0)
             err.seek(0)
-            result = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
-        if check:
-            result.check_returncode()
-        return result
+            return subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
 
     def wait_idle(self, timeout=WINEBOOT_TIMEOUT):
         """Wait until every process of the prefix has ended (wineserver -w)."""
