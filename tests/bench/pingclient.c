@@ -10,7 +10,7 @@
  *
  * Prints one JSON object on stdout. Every reply must be exactly {"return": {}};
  * anything else counts as bad and fails the run (exit 1), as does a reply that
- * takes longer than REPLY_TIMEOUT_MS. Exit 2 is a usage error.
+ * takes longer than BENCH_REPLY_TIMEOUT_MS. Exit 2 is a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,10 +29,11 @@
 
 extern char **environ;
 
+#define BENCH_NAME "pingclient"
 /* A reply slower than this means the agent hung; the benchmark must not. */
-#define REPLY_TIMEOUT_MS 10000
-/* qemu-ga refuses connections for a moment after a client leaves. */
-#define CONNECT_TIMEOUT_MS 10000
+#define BENCH_REPLY_TIMEOUT_MS 10000
+#include "benchio.h"
+
 /* Poll interval while the agent is not accepting yet: short, because the
  * start-up figure includes it. */
 #define CONNECT_RETRY_NS 100000L
@@ -49,14 +50,10 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what)
-{
-    fprintf(stderr, "pingclient: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-/* Connect, retrying while the socket is missing or refused; -1 after the timeout. */
-static int connect_retry(const char *path, pid_t child)
+/* Connect, retrying while the socket is missing or refused; -1 after the
+ * timeout or when the agent (child, if > 0) exits first: the start-up figure
+ * needs that and a finer retry than benchio.h's connect_retry. */
+static int connect_watching_child(const char *path, pid_t child)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     double deadline = now_s() + CONNECT_TIMEOUT_MS / 1000.0;
@@ -90,21 +87,6 @@ static int connect_retry(const char *path, pid_t child)
     }
 }
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            die("write");
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Splits the reply stream into lines and checks each one. */
 typedef struct {
     char line[256];
@@ -135,7 +117,7 @@ static long read_replies(int fd, ReplyReader *r)
     ssize_t n;
 
     for (;;) {
-        int rc = poll(&p, 1, REPLY_TIMEOUT_MS);
+        int rc = poll(&p, 1, BENCH_REPLY_TIMEOUT_MS);
         if (rc < 0 && errno == EINTR) {
             continue;
         }
@@ -143,7 +125,7 @@ static long read_replies(int fd, ReplyReader *r)
             die("poll");
         }
         if (rc == 0) {
-            fprintf(stderr, "pingclient: no reply within %d ms\n", REPLY_TIMEOUT_MS);
+            fprintf(stderr, "pingclient: no reply within %d ms\n", BENCH_REPLY_TIMEOUT_MS);
             exit(1);
         }
         break;
@@ -171,7 +153,7 @@ static int run_rate(const char *path, int depth, double seconds, long max_replie
     static char batch[MAX_DEPTH * (sizeof(request) - 1)];
     ReplyReader r = { .line_len = 0 };
     long sent = 0;
-    int fd = connect_retry(path, 0);
+    int fd = connect_watching_child(path, 0);
     double start, deadline, elapsed;
 
     if (fd < 0) {
@@ -244,7 +226,7 @@ static int run_start(const char *path, char **agent_argv)
         errno = rc;
         die("posix_spawn");
     }
-    fd = connect_retry(path, child);
+    fd = connect_watching_child(path, child);
     if (fd < 0) {
         stop_child(child);
         return 1;
